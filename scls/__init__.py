@@ -1,0 +1,1 @@
+"""scls: the command line, settings, logging and embedded stack of the Social Care Leaders Scheme engine."""

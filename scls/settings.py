@@ -1,0 +1,146 @@
+"""The engine's settings: environment variables (prefix SCLS_) over an optional TOML file.
+
+The file is `scls.toml` in the working folder, or the path in SCLS_CONFIG_FILE. A wrong
+or missing setting is reported by `SettingsError` with the variable's name, never a
+stack trace.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "SCLS_"
+CONFIG_FILE_VARIABLE = "SCLS_CONFIG_FILE"
+DEFAULT_CONFIG_FILE = "scls.toml"
+
+
+class SettingsError(Exception):
+    """A setting is wrong or missing; the message names each one and says what is wrong."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+
+    # Temporal
+    temporal_address: str = Field(
+        default="127.0.0.1:7233", description="host:port of the Temporal frontend"
+    )
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "scls-programme"
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: SecretStr | None = None
+
+    # Postgres: when unset, `scls dev` runs an embedded server in the data folder.
+    database_url: str | None = None
+
+    # Where the embedded stack keeps its files.
+    data_dir: Path = Path(".scls")
+
+    # Ports of the embedded stack (`scls dev`).
+    dev_temporal_port: int = Field(default=7233, ge=1, le=65535)
+    dev_temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+    dev_postgres_port: int = Field(default=54329, ge=1, le=65535)
+
+    # Mail
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_sender: str = "scls@localhost"
+
+    # Logging: "auto" writes readable lines to a terminal and JSON lines otherwise.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("temporal_address")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError(f"must be host:port, got {value!r}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgres://", "postgresql://")):
+            raise ValueError("must start with postgresql:// (for example postgresql://user@host/db)")
+        return value
+
+    @field_validator("temporal_tls_cert", "temporal_tls_key", "temporal_tls_ca")
+    @classmethod
+    def _file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _cert_with_key(self) -> Settings:
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError(
+                "SCLS_TEMPORAL_TLS_CERT and SCLS_TEMPORAL_TLS_KEY must be given together"
+            )
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return (
+            self.temporal_tls_cert is not None
+            or self.temporal_tls_ca is not None
+            or self.temporal_api_key is not None
+        )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = _config_file()
+        if config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+def _config_file() -> Path | None:
+    named = os.environ.get(CONFIG_FILE_VARIABLE)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise SettingsError(f"{CONFIG_FILE_VARIABLE}: no such file: {path}")
+        return path
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.is_file() else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's errors into one message per wrong setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            name = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+    except ValueError as error:  # a malformed TOML file
+        raise SettingsError(f"settings file: {error}") from None
