@@ -1,0 +1,40 @@
+"""The append activity: workflows record their domain events in Postgres through it.
+
+Retries are safe: the event store treats the same events at the same versions as a no-op.
+A conflict (another event at a version this batch expected) cannot be fixed by retrying,
+so it fails the activity for good and the workflow sees it.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from store.envelope import AppendRequest, AppendResult
+from store.events import StreamConflict, append
+from store.projections import Projections
+
+APPEND_EVENTS = "append_events"
+STREAM_CONFLICT = "StreamConflict"
+
+
+class EventStoreActivities:
+    def __init__(self, pool: asyncpg.Pool, projections: Projections) -> None:
+        self._pool = pool
+        self._projections = projections
+
+    @activity.defn(name=APPEND_EVENTS)
+    async def append_events(self, request: AppendRequest) -> AppendResult:
+        try:
+            return await append(
+                self._pool,
+                self._projections,
+                request.stream,
+                request.expected_version,
+                request.events,
+            )
+        except StreamConflict as conflict:
+            raise ApplicationError(
+                str(conflict), type=STREAM_CONFLICT, non_retryable=True
+            ) from conflict

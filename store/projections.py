@@ -1,0 +1,72 @@
+"""Projections: read models kept from the events, in the append's transaction, and rebuilt from them.
+
+A `Projector` looks after the tables of one read model. `Projections` sends each batch of
+new events to every projector interested in its stream, and rebuilds all of them by
+replaying the whole log in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+import asyncpg
+
+if TYPE_CHECKING:
+    from store.envelope import StoredEvent
+
+
+class Projector(Protocol):
+    name: str
+    tables: tuple[str, ...]
+
+    def wants(self, stream: str) -> bool: ...
+
+    async def apply(
+        self, connection: asyncpg.Connection, stream: str, events: Sequence[StoredEvent]
+    ) -> None: ...
+
+
+class Projections:
+    def __init__(self, projectors: Sequence[Projector] = ()) -> None:
+        self.projectors = tuple(projectors)
+
+    async def apply(
+        self, connection: asyncpg.Connection, stream: str, events: Sequence[StoredEvent]
+    ) -> None:
+        for projector in self.projectors:
+            if projector.wants(stream):
+                await projector.apply(connection, stream, events)
+
+    async def rebuild(self, pool: asyncpg.Pool, *, batch_size: int = 2000) -> int:
+        """Empty every read model and replay all events into it; return the events replayed.
+
+        One transaction: readers see the old read models until the new ones are complete.
+        """
+        from store.envelope import StoredEvent
+
+        replayed = 0
+        async with pool.acquire() as connection, connection.transaction():
+            tables = [table for projector in self.projectors for table in projector.tables]
+            if tables:
+                await connection.execute(f"TRUNCATE {', '.join(tables)}")
+            last_position = 0
+            while True:
+                rows = await connection.fetch(
+                    "SELECT stream, version, event_id, type, data, metadata, recorded_at, "
+                    "position FROM events WHERE position > $1 ORDER BY position LIMIT $2",
+                    last_position,
+                    batch_size,
+                )
+                if not rows:
+                    break
+                events = [StoredEvent.model_validate(dict(row)) for row in rows]
+                # Consecutive events of one stream go together, as they were appended.
+                start = 0
+                for index in range(1, len(events) + 1):
+                    if index == len(events) or events[index].stream != events[start].stream:
+                        await self.apply(connection, events[start].stream, events[start:index])
+                        start = index
+                last_position = events[-1].position
+                replayed += len(events)
+        return replayed
