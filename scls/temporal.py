@@ -1,0 +1,82 @@
+"""The connection to Temporal, and the search attributes the engine's workflows set.
+
+Every process (worker, CLI, console) connects through `connect(settings)`, so the data
+converter (pydantic), namespace and TLS or API key are chosen in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import TLSConfig
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from scls.settings import Settings
+
+# Search attributes carry no personal data: a phase name, an opaque cohort id, a RAG
+# status and the next due date. `scls dev` registers them on the dev server; on a real
+# cluster they are created once with `temporal operator search-attribute create`.
+PHASE: SearchAttributeKey[str] = SearchAttributeKey.for_keyword("SclsPhase")
+COHORT_ID: SearchAttributeKey[str] = SearchAttributeKey.for_keyword("SclsCohortId")
+RAG_STATUS: SearchAttributeKey[str] = SearchAttributeKey.for_keyword("SclsRagStatus")
+NEXT_DUE: SearchAttributeKey[datetime] = SearchAttributeKey.for_datetime("SclsNextDue")
+
+SEARCH_ATTRIBUTES: tuple[SearchAttributeKey[str] | SearchAttributeKey[datetime], ...] = (
+    PHASE,
+    COHORT_ID,
+    RAG_STATUS,
+    NEXT_DUE,
+)
+
+
+class TemporalConnectionError(Exception):
+    """Temporal could not be reached; the message names the setting and the address."""
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """TLS from the settings: mTLS with client cert/key and/or a CA, or plain TLS for an API key."""
+    if settings.temporal_tls_cert is not None or settings.temporal_tls_ca is not None:
+        return TLSConfig(
+            server_root_ca_cert=(
+                settings.temporal_tls_ca.read_bytes() if settings.temporal_tls_ca else None
+            ),
+            client_cert=(
+                settings.temporal_tls_cert.read_bytes() if settings.temporal_tls_cert else None
+            ),
+            client_private_key=(
+                settings.temporal_tls_key.read_bytes() if settings.temporal_tls_key else None
+            ),
+        )
+    # Temporal Cloud's API keys only travel over TLS.
+    return settings.temporal_api_key is not None
+
+
+async def connect(
+    settings: Settings,
+    *,
+    address: str | None = None,
+    connect_timeout: timedelta = timedelta(seconds=10),
+) -> Client:
+    """Connect to Temporal at `address` (default: SCLS_TEMPORAL_ADDRESS) with pydantic payloads."""
+    target = address or settings.temporal_address
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    try:
+        return await Client.connect(
+            target,
+            namespace=settings.temporal_namespace,
+            data_converter=pydantic_data_converter,
+            tls=tls_config(settings),
+            api_key=api_key,
+            connect_timeout=connect_timeout,
+        )
+    except Exception as error:  # the SDK raises RuntimeError with the transport's reason
+        raise TemporalConnectionError(
+            f"cannot connect to Temporal at {target} (SCLS_TEMPORAL_ADDRESS, namespace "
+            f"{settings.temporal_namespace!r}): {error}"
+        ) from error
