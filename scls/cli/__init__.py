@@ -1,0 +1,26 @@
+"""The `scls` command line: one typer app, one file per command or command group."""
+
+from __future__ import annotations
+
+import typer
+
+from scls.cli.db import db
+from scls.cli.dev import dev
+from scls.cli.settings import settings
+from scls.cli.worker import worker
+
+app = typer.Typer(
+    name="scls",
+    help="The Social Care Leaders Scheme engine.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals can hold personal data and secrets
+    add_completion=False,
+)
+app.command("dev")(dev)
+app.command("worker")(worker)
+app.command("settings")(settings)
+app.add_typer(db, name="db")
+
+
+def main() -> None:
+    app()

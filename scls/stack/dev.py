@@ -1,0 +1,212 @@
+"""`scls dev`: the whole engine on one machine, in one data folder, until Ctrl-C.
+
+Order of start: Postgres (unless SCLS_DATABASE_URL is set), migrations, Temporal's dev
+server, then the worker in this process. Stop is the reverse, and also happens when any
+step of the start fails, so nothing is left running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from scls.logging import get_logger
+from scls.settings import Settings
+from scls.stack.errors import StackError
+from scls.stack.lock import DevLock
+from scls.stack.pids import ChildRecord
+from scls.stack.ports import require_free_ports
+from scls.stack.postgres_embedded import EmbeddedPostgres
+from scls.stack.temporal_dev import TemporalDevServer
+
+log = get_logger(__name__)
+
+# (settings, stop event, database url) -> runs until stop is set; tests pass a stand-in.
+WorkerRunner = Callable[[Settings, asyncio.Event, str], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class StackAddresses:
+    temporal_address: str
+    web_ui: str
+    database_url: str
+    psql: str | None
+    data_dir: Path
+    task_queue: str
+    namespace: str
+
+
+def _panel(addresses: StackAddresses) -> Panel:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    table.add_row("Temporal gRPC", addresses.temporal_address)
+    table.add_row("Namespace", addresses.namespace)
+    table.add_row("Web UI", addresses.web_ui)
+    table.add_row("Postgres", addresses.database_url)
+    if addresses.psql:
+        table.add_row("psql", addresses.psql)
+    table.add_row("Data folder", str(addresses.data_dir))
+    table.add_row("Task queue", addresses.task_queue)
+    return Panel(table, title="scls dev is running", subtitle="Ctrl-C to stop", expand=False)
+
+
+def _required_ports(settings: Settings) -> dict[str, int]:
+    ports = {
+        "SCLS_DEV_TEMPORAL_PORT": settings.dev_temporal_port,
+        "SCLS_DEV_TEMPORAL_UI_PORT": settings.dev_temporal_ui_port,
+    }
+    if settings.database_url is None:
+        ports["SCLS_DEV_POSTGRES_PORT"] = settings.dev_postgres_port
+    values = list(ports.values())
+    for setting, port in ports.items():
+        if values.count(port) > 1:
+            raise StackError(f"port {port} ({setting}) is given to two parts of the stack")
+    return ports
+
+
+async def _migrate(database_url: str) -> list[str]:
+    from store.migrate import migrate
+
+    return await migrate(database_url)
+
+
+async def _run_worker(settings: Settings, stop: asyncio.Event, database_url: str) -> None:
+    from worker import run_worker
+
+    await run_worker(settings, stop=stop, database_url=database_url)
+
+
+async def run_dev(
+    settings: Settings,
+    *,
+    console: Console | None = None,
+    stop: asyncio.Event | None = None,
+    worker: WorkerRunner = _run_worker,
+) -> None:
+    """Start the stack, run until `stop` is set (SIGINT/SIGTERM), then stop it in reverse."""
+    console = console or Console()
+    stop = stop or asyncio.Event()
+    data_dir = settings.data_dir.expanduser().resolve()
+
+    with DevLock(data_dir):
+        record = ChildRecord(data_dir)
+        leftovers = await asyncio.to_thread(record.stop_leftovers)
+        if leftovers:
+            console.print(f"stopped leftovers of a previous run: {', '.join(leftovers)}")
+        require_free_ports(_required_ports(settings))
+
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        # Undo steps, newest first; run on the way out whether startup finished or not.
+        undo: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        try:
+            await _start_and_serve(settings, data_dir, console, stop, record, undo, worker)
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+            for name, step in reversed(undo):
+                console.print(f"stopping {name}…")
+                try:
+                    await step()
+                except Exception as error:  # keep stopping the other parts
+                    console.print(f"[red]could not stop {name}: {error}[/red]")
+            record.clear()
+            if undo:
+                console.print("scls dev stopped")
+
+
+async def _start_and_serve(
+    settings: Settings,
+    data_dir: Path,
+    console: Console,
+    stop: asyncio.Event,
+    record: ChildRecord,
+    undo: list[tuple[str, Callable[[], Awaitable[None]]]],
+    worker: WorkerRunner,
+) -> None:
+    postgres: EmbeddedPostgres | None = None
+    if settings.database_url is None:
+        postgres = pg = EmbeddedPostgres(data_dir, port=settings.dev_postgres_port)
+        console.print(f"starting Postgres on 127.0.0.1:{pg.port}…")
+
+        async def stop_postgres() -> None:
+            await asyncio.to_thread(pg.stop)
+
+        undo.append(("Postgres", stop_postgres))
+        await asyncio.to_thread(pg.start)
+        if postgres.pid is not None:
+            record.add("postgres", postgres.pid)
+        database_url = postgres.dsn
+    else:
+        database_url = settings.database_url
+
+    applied = await _migrate(database_url)
+    console.print(f"migrations applied: {', '.join(applied)}" if applied else "schema up to date")
+
+    temporal = TemporalDevServer(
+        data_dir,
+        port=settings.dev_temporal_port,
+        ui_port=settings.dev_temporal_ui_port,
+        namespace=settings.temporal_namespace,
+    )
+    console.print(f"starting Temporal dev server on {temporal.address}…")
+
+    async def stop_temporal() -> None:
+        await asyncio.to_thread(temporal.stop)
+
+    undo.append(("Temporal dev server", stop_temporal))
+    await temporal.start()
+    if temporal.pid is not None:
+        record.add("temporal", temporal.pid)
+
+    # The worker talks to the embedded parts, whatever the configured addresses say.
+    worker_settings = settings.model_copy(
+        update={"temporal_address": temporal.address, "database_url": database_url}
+    )
+    worker_stop = asyncio.Event()
+    worker_task = asyncio.create_task(worker(worker_settings, worker_stop, database_url))
+
+    async def stop_worker() -> None:
+        if worker_task.done():
+            return  # it already stopped, and the reason was reported
+        worker_stop.set()
+        await worker_task
+
+    undo.append(("worker", stop_worker))
+
+    console.print(
+        _panel(
+            StackAddresses(
+                temporal_address=temporal.address,
+                web_ui=temporal.ui_url,
+                database_url=database_url,
+                psql=postgres.psql_command if postgres is not None else None,
+                data_dir=data_dir,
+                task_queue=settings.temporal_task_queue,
+                namespace=settings.temporal_namespace,
+            )
+        )
+    )
+
+    stop_wait = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({stop_wait, worker_task}, return_when=asyncio.FIRST_COMPLETED)
+    if worker_task in done:
+        stop_wait.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await stop_wait
+        error = worker_task.exception()
+        if error is not None:
+            raise StackError(f"the worker stopped: {error}") from error
+        raise StackError("the worker stopped on its own")
+    console.print("Ctrl-C received: stopping the worker, Temporal, Postgres")
