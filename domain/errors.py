@@ -1,0 +1,72 @@
+"""Refusals of the domain: every rule the scheme enforces fails with one of these.
+
+Messages are written for the person who asked (a manager, ops staff), because the
+workflow passes them back unchanged when an approval or an enrolment is refused.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request the scheme's rules do not allow; the message says why."""
+
+
+class UnknownProgrammeVersion(DomainError):
+    pass
+
+
+class InvalidTimeScale(DomainError):
+    pass
+
+
+class NotUtc(DomainError):
+    pass
+
+
+class NotEnrolled(DomainError):
+    pass
+
+
+class AlreadyEnrolled(DomainError):
+    pass
+
+
+class ParticipantNotActive(DomainError):
+    pass
+
+
+class UnknownTask(DomainError):
+    pass
+
+
+class TaskAlreadyDecided(DomainError):
+    pass
+
+
+class PersonNotAllowed(DomainError):
+    pass
+
+
+class CommentRequired(DomainError):
+    pass
+
+
+class InvalidCohort(DomainError):
+    pass
+
+
+class DuplicateParticipant(InvalidCohort):
+    pass
+
+
+class HomeTooSmall(InvalidCohort):
+    pass
+
+
+class WrongParticipant(DomainError):
+    pass
+
+
+class InconsistentHistory(DomainError):
+    """An event that cannot follow the ones before it: the stream was not written by
+    `decide`/`due`, or was edited."""

@@ -1,0 +1,331 @@
+"""A participant's state: the fold of their events. `evolve` is the only way it changes,
+and the workflow and the Postgres projections share it, so they cannot disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.errors import InconsistentHistory, NotEnrolled
+from domain.events import (
+    OutplacementEnded,
+    OutplacementStarted,
+    ParticipantEnrolled,
+    ParticipantEvent,
+    PhaseCompleted,
+    PhaseStarted,
+    ProgrammeCompleted,
+    RagChanged,
+    TaskDecided,
+    TaskOpened,
+)
+from domain.instants import UtcDatetime
+from domain.outplacements import OutplacementKind
+from domain.phases import ParticipantStatus, Phase
+from domain.programme import Programme, get_programme
+from domain.rag import RagChange, RagStatus
+from domain.roles import Role
+from domain.support import SupportArrangements
+from domain.tasks import Decision, Task, TaskKind, TaskStatus, task_key
+from domain.timescale import scaled
+
+
+class PhaseRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    phase: Phase
+    started_at: UtcDatetime
+    earliest_end: UtcDatetime
+    completed_at: UtcDatetime | None = None
+
+
+class OutplacementStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    ENDED = "ended"
+
+
+class OutplacementState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    kind: OutplacementKind
+    status: OutplacementStatus = OutplacementStatus.PLANNED
+    started_at: UtcDatetime | None = None
+    ends_at: UtcDatetime | None = None
+    ended_at: UtcDatetime | None = None
+
+
+class ParticipantSummary(BaseModel):
+    """What a progress query or projection shows about one participant."""
+
+    model_config = ConfigDict(frozen=True)
+
+    participant_id: str
+    cohort_id: str | None
+    status: ParticipantStatus | None
+    phase: Phase | None
+    phase_title: str | None
+    phase_started_at: UtcDatetime | None
+    phase_earliest_end: UtcDatetime | None
+    programme_start: UtcDatetime | None
+    expected_end: UtcDatetime | None
+    rag: RagStatus
+    rag_reason: str | None
+    open_tasks: tuple[Task, ...]
+    sign_offs_done: tuple[str, ...]
+    sign_offs_needed: tuple[str, ...]
+    next_due: UtcDatetime | None
+    completed_at: UtcDatetime | None
+    version: int
+
+
+class ParticipantState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    participant_id: str
+    enrolment: ParticipantEnrolled | None = None
+    status: ParticipantStatus | None = None  # None until enrolled
+    expected_end: UtcDatetime | None = None
+    phase_history: tuple[PhaseRecord, ...] = ()
+    tasks: dict[str, Task] = {}
+    outplacements: dict[int, OutplacementState] = {}
+    rag: RagStatus = RagStatus.GREEN
+    rag_history: tuple[RagChange, ...] = ()
+    next_progress_review_number: int = 1
+    completed_at: UtcDatetime | None = None
+    # The latest instant any event happened at: rules never date a new event before it.
+    as_of: UtcDatetime | None = None
+    version: int = 0  # events applied: the event-store stream version
+
+    # --- what enrolment fixed -------------------------------------------------------
+    def enrolled(self) -> ParticipantEnrolled:
+        if self.enrolment is None:
+            raise NotEnrolled(f"participant {self.participant_id} is not enrolled")
+        return self.enrolment
+
+    @property
+    def cohort_id(self) -> str | None:
+        return self.enrolment.cohort_id if self.enrolment else None
+
+    @property
+    def programme_version(self) -> str | None:
+        return self.enrolment.programme_version if self.enrolment else None
+
+    @property
+    def time_scale(self) -> float:
+        return self.enrolment.time_scale if self.enrolment else 1.0
+
+    @property
+    def home_id(self) -> str | None:
+        return self.enrolment.home_id if self.enrolment else None
+
+    @property
+    def support(self) -> SupportArrangements | None:
+        return self.enrolment.support if self.enrolment else None
+
+    @property
+    def programme_start(self) -> datetime | None:
+        return self.enrolment.programme_start if self.enrolment else None
+
+    @property
+    def programme(self) -> Programme:
+        return get_programme(self.enrolled().programme_version)
+
+    def person_for(self, role: Role) -> str:
+        return self.enrolled().support.person_for(role, self.participant_id)
+
+    # --- where they are -------------------------------------------------------------
+    @property
+    def current_phase(self) -> PhaseRecord | None:
+        return self.phase_history[-1] if self.phase_history else None
+
+    @property
+    def phase(self) -> Phase | None:
+        return self.phase_history[-1].phase if self.phase_history else None
+
+    @property
+    def phase_started_at(self) -> datetime | None:
+        return self.phase_history[-1].started_at if self.phase_history else None
+
+    @property
+    def phase_earliest_end(self) -> datetime | None:
+        return self.phase_history[-1].earliest_end if self.phase_history else None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ParticipantStatus.ACTIVE
+
+    @property
+    def open_tasks(self) -> tuple[Task, ...]:
+        """Open tasks, the most urgent first."""
+        return tuple(
+            sorted(
+                (task for task in self.tasks.values() if task.is_open),
+                key=lambda task: (task.due_at, task.task_id),
+            )
+        )
+
+    @property
+    def next_due(self) -> datetime | None:
+        return min((task.due_at for task in self.open_tasks), default=None)
+
+    def approval_of(self, key: str) -> Decision | None:
+        """The approving decision on any attempt of the task `key`, if there is one."""
+        return next(
+            (
+                task.decision
+                for task in self.tasks.values()
+                if task.key == key and task.status == TaskStatus.APPROVED
+            ),
+            None,
+        )
+
+    def _requirements(self) -> tuple[str, ...]:
+        phase = self.phase
+        return self.programme.requirements_for(phase) if phase is not None else ()
+
+    @property
+    def sign_offs_done(self) -> tuple[str, ...]:
+        """Approved requirements of the current phase (sign-offs and outplacement reports)."""
+        return tuple(key for key in self._requirements() if self.approval_of(key))
+
+    @property
+    def sign_offs_needed(self) -> tuple[str, ...]:
+        return tuple(key for key in self._requirements() if not self.approval_of(key))
+
+    def summary(self) -> ParticipantSummary:
+        phase = self.phase
+        return ParticipantSummary(
+            participant_id=self.participant_id,
+            cohort_id=self.cohort_id,
+            status=self.status,
+            phase=phase,
+            phase_title=self.programme.phase(phase).title if phase is not None else None,
+            phase_started_at=self.phase_started_at,
+            phase_earliest_end=self.phase_earliest_end,
+            programme_start=self.programme_start,
+            expected_end=self.expected_end,
+            rag=self.rag,
+            rag_reason=self.rag_history[-1].reason if self.rag_history else None,
+            open_tasks=self.open_tasks,
+            sign_offs_done=self.sign_offs_done,
+            sign_offs_needed=self.sign_offs_needed,
+            next_due=self.next_due,
+            completed_at=self.completed_at,
+            version=self.version,
+        )
+
+
+def initial_state(participant_id: str) -> ParticipantState:
+    """A participant nobody has enrolled yet (stream version 0)."""
+    return ParticipantState(participant_id=participant_id)
+
+
+def evolve(state: ParticipantState, event: ParticipantEvent) -> ParticipantState:
+    """The state after one more event."""
+    changes = _changes(state, event)
+    at = event.at if state.as_of is None else max(state.as_of, event.at)
+    return state.model_copy(update={**changes, "as_of": at, "version": state.version + 1})
+
+
+def fold(events: Iterable[ParticipantEvent], participant_id: str) -> ParticipantState:
+    state = initial_state(participant_id)
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def _changes(state: ParticipantState, event: ParticipantEvent) -> dict[str, object]:
+    match event:
+        case ParticipantEnrolled():
+            programme = get_programme(event.programme_version)
+            return {
+                "enrolment": event,
+                "status": ParticipantStatus.ACTIVE,
+                "expected_end": event.programme_start
+                + scaled(programme.total_duration, event.time_scale),
+                "outplacements": {
+                    o.number: OutplacementState(number=o.number, kind=o.kind)
+                    for o in programme.outplacements
+                },
+            }
+        case PhaseStarted():
+            record = PhaseRecord(
+                phase=event.phase, started_at=event.started_at, earliest_end=event.earliest_end
+            )
+            return {"phase_history": (*state.phase_history, record)}
+        case PhaseCompleted():
+            current = state.current_phase
+            if current is None or current.phase != event.phase:
+                raise InconsistentHistory(
+                    f"{event.phase} completed but participant {state.participant_id} "
+                    f"is in {state.phase}"
+                )
+            completed = current.model_copy(update={"completed_at": event.completed_at})
+            return {"phase_history": (*state.phase_history[:-1], completed)}
+        case TaskOpened():
+            task = Task(
+                task_id=event.task_id,
+                kind=event.kind,
+                title=event.title,
+                phase=event.phase,
+                role=event.role,
+                assignee=event.assignee,
+                opened_at=event.opened_at,
+                due_at=event.due_at,
+            )
+            # Later attempts of a review answer the same review; they do not count.
+            first_attempt = task_key(event.task_id) == event.task_id
+            opens_review = event.kind == TaskKind.PROGRESS_REVIEW and first_attempt
+            return {
+                "tasks": {**state.tasks, event.task_id: task},
+                "next_progress_review_number": state.next_progress_review_number
+                + int(opens_review),
+            }
+        case TaskDecided():
+            decided = _task(state, event.task_id).decided(
+                Decision(
+                    decided_by=event.decided_by,
+                    outcome=event.outcome,
+                    comment=event.comment,
+                    decided_at=event.decided_at,
+                )
+            )
+            return {"tasks": {**state.tasks, event.task_id: decided}}
+        case OutplacementStarted():
+            started = _outplacement(state, event.number).model_copy(
+                update={
+                    "status": OutplacementStatus.IN_PROGRESS,
+                    "started_at": event.started_at,
+                    "ends_at": event.ends_at,
+                }
+            )
+            return {"outplacements": {**state.outplacements, event.number: started}}
+        case OutplacementEnded():
+            ended = _outplacement(state, event.number).model_copy(
+                update={"status": OutplacementStatus.ENDED, "ended_at": event.ended_at}
+            )
+            return {"outplacements": {**state.outplacements, event.number: ended}}
+        case RagChanged():
+            change = RagChange(status=event.status, reason=event.reason, changed_at=event.at)
+            return {"rag": event.status, "rag_history": (*state.rag_history, change)}
+        case ProgrammeCompleted():
+            return {"status": ParticipantStatus.COMPLETED, "completed_at": event.completed_at}
+
+
+def _task(state: ParticipantState, task_id: str) -> Task:
+    try:
+        return state.tasks[task_id]
+    except KeyError:
+        raise InconsistentHistory(f"task {task_id} was decided but never opened") from None
+
+
+def _outplacement(state: ParticipantState, number: int) -> OutplacementState:
+    try:
+        return state.outplacements[number]
+    except KeyError:
+        raise InconsistentHistory(f"outplacement {number} is not in the programme") from None

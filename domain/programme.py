@@ -1,0 +1,279 @@
+"""The programme as versioned data: its phases, what each needs signed off to end, the
+outplacements, conferences and review rhythm.
+
+A participant's workflow pins the version it started with, so versions are never edited
+in place: a change to the programme is a new version here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from types import MappingProxyType
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.care_certificate import (
+    CARE_CERTIFICATE_STANDARDS,
+    CareCertificateStandard,
+    CareCertificateVersion,
+)
+from domain.conferences import CONFERENCES, ConferenceDefinition
+from domain.errors import UnknownProgrammeVersion
+from domain.level5 import LEVEL5_TOPICS, Level5Topic
+from domain.outplacements import OUTPLACEMENTS, OutplacementDefinition, OutplacementKind
+from domain.phases import ParticipantStatus, Phase
+from domain.roles import Role
+from domain.support import SUPPORT_ROLES, SupportRole
+from domain.tasks import TaskKind, outplacement_report_id
+from domain.timescale import scaled
+
+__all__ = [
+    "PROGRAMMES",
+    "ConferenceDefinition",
+    "OutplacementDefinition",
+    "OutplacementKind",
+    "ParticipantStatus",
+    "Phase",
+    "PhaseDefinition",
+    "Programme",
+    "Role",
+    "SignOffDefinition",
+    "get_programme",
+    "scaled",
+]
+
+
+class SignOffDefinition(BaseModel):
+    """A signature a phase needs before it can end; its key is also its task id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    title: str
+    role: Role
+    kind: TaskKind
+
+
+class PhaseDefinition(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    phase: Phase
+    title: str
+    duration: timedelta  # nominal; enrolment has none, it ends at the cohort's start date
+    management_share: float = Field(ge=0.0, le=1.0)  # time off the floor for management
+    sign_offs: tuple[SignOffDefinition, ...]
+
+
+class Programme(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: str
+    title: str
+    care_certificate_version: CareCertificateVersion
+    phases: tuple[PhaseDefinition, ...]
+    outplacements: tuple[OutplacementDefinition, ...]
+    conferences: tuple[ConferenceDefinition, ...]
+    progress_review_interval: timedelta
+    progress_review_due_within: timedelta
+    # A rejected or sent-back task gets at least this long for its next attempt.
+    resubmission_due_within: timedelta
+    level5_topics: tuple[Level5Topic, ...]
+    support_roles: tuple[SupportRole, ...]
+
+    @property
+    def care_certificate_standards(self) -> tuple[CareCertificateStandard, ...]:
+        return CARE_CERTIFICATE_STANDARDS[self.care_certificate_version]
+
+    @property
+    def total_duration(self) -> timedelta:
+        return sum((definition.duration for definition in self.phases), timedelta())
+
+    def phase(self, phase: Phase) -> PhaseDefinition:
+        return next(definition for definition in self.phases if definition.phase == phase)
+
+    def next_phase(self, phase: Phase) -> Phase | None:
+        order = [definition.phase for definition in self.phases]
+        position = order.index(phase) + 1
+        return order[position] if position < len(order) else None
+
+    def sign_offs_for(self, phase: Phase) -> tuple[SignOffDefinition, ...]:
+        return self.phase(phase).sign_offs
+
+    def outplacements_in(self, phase: Phase) -> tuple[OutplacementDefinition, ...]:
+        return tuple(o for o in self.outplacements if o.phase == phase)
+
+    def requirements_for(self, phase: Phase) -> tuple[str, ...]:
+        """Task keys that must be approved to end the phase: its sign-offs, then the
+        reports of its outplacements."""
+        return tuple(s.key for s in self.sign_offs_for(phase)) + tuple(
+            outplacement_report_id(o.number)
+            for o in self.outplacements_in(phase)
+            if o.report_required
+        )
+
+
+def _sign_off(key: str, title: str, role: Role, kind: TaskKind) -> SignOffDefinition:
+    return SignOffDefinition(key=key, title=title, role=role, kind=kind)
+
+
+def _phases(care_certificate_version: CareCertificateVersion) -> tuple[PhaseDefinition, ...]:
+    standards = CARE_CERTIFICATE_STANDARDS[care_certificate_version]
+    return (
+        PhaseDefinition(
+            phase=Phase.ENROLMENT,
+            title="Enrolment",
+            duration=timedelta(),
+            management_share=0.0,
+            sign_offs=(
+                _sign_off(
+                    "pre_start_checks",
+                    "Pre-start checks: selection, enhanced DBS, employer and home",
+                    Role.OPS,
+                    TaskKind.PRE_START_CHECKS,
+                ),
+            ),
+        ),
+        PhaseDefinition(
+            phase=Phase.SUMMER_INSTITUTE,
+            title="Summer Institute",
+            duration=timedelta(weeks=7),  # the manual says 6-8 weeks
+            management_share=0.0,
+            sign_offs=(
+                _sign_off(
+                    "institute_completion",
+                    "Summer Institute completed",
+                    Role.INSTITUTE_LEAD,
+                    TaskKind.INSTITUTE_COMPLETION,
+                ),
+            ),
+        ),
+        PhaseDefinition(
+            phase=Phase.CARE_PLACEMENT,
+            title="Hands-on care work experience",
+            duration=timedelta(weeks=13),
+            management_share=0.0,
+            sign_offs=(
+                *(
+                    _sign_off(
+                        f"care_certificate.{standard.number}",
+                        f"Care Certificate standard {standard.number}: {standard.title}",
+                        Role.ASSESSOR,
+                        TaskKind.CARE_CERTIFICATE_STANDARD,
+                    )
+                    for standard in standards
+                ),
+                _sign_off(
+                    "placement_review",
+                    "First placement review",
+                    Role.REGISTERED_MANAGER,
+                    TaskKind.PLACEMENT_REVIEW,
+                ),
+            ),
+        ),
+        PhaseDefinition(
+            phase=Phase.FIRST_LINE_MANAGEMENT,
+            title="First-line management experience (80/20)",
+            duration=timedelta(weeks=32),  # the rest of year one
+            management_share=0.2,
+            sign_offs=(
+                _sign_off(
+                    "level3_diploma",
+                    "Level 3 Diploma in Adult Care achieved",
+                    Role.ASSESSOR,
+                    TaskKind.DIPLOMA_RESULT,
+                ),
+                _sign_off(
+                    "phase_review.first_line_management",
+                    "First-line management phase review",
+                    Role.DEVELOPMENT_LEAD,
+                    TaskKind.PHASE_REVIEW,
+                ),
+            ),
+        ),
+        PhaseDefinition(
+            phase=Phase.TOWARDS_REGISTERED_MANAGER,
+            title="Towards Registered Manager status (60/40)",
+            duration=timedelta(weeks=44),
+            management_share=0.4,
+            sign_offs=(
+                _sign_off(
+                    "level5_diploma",
+                    "Level 5 Diploma in Leading and Managing an Adult Care Service achieved",
+                    Role.ASSESSOR,
+                    TaskKind.DIPLOMA_RESULT,
+                ),
+                _sign_off(
+                    "phase_review.towards_registered_manager",
+                    "Towards Registered Manager phase review",
+                    Role.DEVELOPMENT_LEAD,
+                    TaskKind.PHASE_REVIEW,
+                ),
+            ),
+        ),
+        PhaseDefinition(
+            phase=Phase.RM_READINESS,
+            title="Registered Manager readiness",
+            duration=timedelta(weeks=8),
+            management_share=0.4,
+            sign_offs=(
+                # Readiness needs both the scheme's and the home's signature.
+                _sign_off(
+                    "readiness.development_lead",
+                    "Ready to apply as Registered Manager (Development Lead)",
+                    Role.DEVELOPMENT_LEAD,
+                    TaskKind.RM_READINESS,
+                ),
+                _sign_off(
+                    "readiness.registered_manager",
+                    "Ready to apply as Registered Manager (Registered Manager)",
+                    Role.REGISTERED_MANAGER,
+                    TaskKind.RM_READINESS,
+                ),
+                _sign_off(
+                    "fit_and_proper",
+                    "Fit-and-proper-person evidence (Regulation 7)",
+                    Role.OPS,
+                    TaskKind.FIT_AND_PROPER,
+                ),
+            ),
+        ),
+    )
+
+
+def _programme(version: str, care_certificate_version: CareCertificateVersion) -> Programme:
+    return Programme(
+        version=version,
+        title=f"Social Care Leaders Scheme {version} (Care Certificate "
+        f"{care_certificate_version})",
+        care_certificate_version=care_certificate_version,
+        phases=_phases(care_certificate_version),
+        outplacements=OUTPLACEMENTS,
+        conferences=CONFERENCES,
+        progress_review_interval=timedelta(weeks=12),
+        progress_review_due_within=timedelta(weeks=2),
+        resubmission_due_within=timedelta(weeks=2),
+        level5_topics=LEVEL5_TOPICS,
+        support_roles=SUPPORT_ROLES,
+    )
+
+
+PROGRAMMES: Mapping[str, Programme] = MappingProxyType(
+    {
+        programme.version: programme
+        for programme in (
+            _programme("2024.1", CareCertificateVersion.V2015),
+            _programme("2025.1", CareCertificateVersion.V2025),
+        )
+    }
+)
+
+
+def get_programme(version: str) -> Programme:
+    try:
+        return PROGRAMMES[version]
+    except KeyError:
+        raise UnknownProgrammeVersion(
+            f"unknown programme version {version!r}; known versions: "
+            f"{', '.join(sorted(PROGRAMMES))}"
+        ) from None

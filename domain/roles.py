@@ -1,0 +1,16 @@
+"""The people who answer a participant's tasks, by the part they play in the scheme."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OPS = "ops"
+    INSTITUTE_LEAD = "institute_lead"
+    ASSESSOR = "assessor"
+    REGISTERED_MANAGER = "registered_manager"
+    EMPLOYER_MENTOR = "employer_mentor"
+    DEVELOPMENT_LEAD = "development_lead"
+    COACH = "coach"
+    PARTICIPANT = "participant"

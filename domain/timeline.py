@@ -1,0 +1,206 @@
+"""The programme's timetable: what becomes due for a participant as time passes.
+
+Every time-driven rule offers at most one next step: the instant it is due and the
+events it records. `due(state, now)` takes the earliest step that is due, applies it,
+and asks again, so the events it returns are in time order and cascades (a phase that
+completes and opens the next one, whose outplacement is already due) come out in one
+call. `next_wakeup(state)` is the earliest step's instant: nothing new is due before it.
+
+A step's instant derives from the state alone, never from `now`, so a workflow that
+wakes late records the same dates as one that wakes on time. Steps are never dated
+before the latest recorded event (`as_of`), so a stream's dates never go backwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.events import (
+    OutplacementEnded,
+    OutplacementStarted,
+    ParticipantEvent,
+    PhaseCompleted,
+    ProgrammeCompleted,
+    RagChanged,
+    TaskOpened,
+)
+from domain.instants import UtcDatetime, require_utc
+from domain.outplacements import OutplacementDefinition
+from domain.participant_state import OutplacementStatus, ParticipantState, evolve
+from domain.phase_opening import open_phase
+from domain.rag import RagStatus
+from domain.roles import Role
+from domain.tasks import TaskKind, outplacement_report_id, progress_review_id
+from domain.timescale import scaled
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    at: UtcDatetime
+    events: tuple[ParticipantEvent, ...]
+
+
+def due(state: ParticipantState, now: datetime) -> list[ParticipantEvent]:
+    """The events the timetable records by `now`, in time order; [] when up to date."""
+    now = require_utc(now)
+    recorded: list[ParticipantEvent] = []
+    while (step := next_step(state)) is not None and step.at <= now:
+        for event in step.events:
+            state = evolve(state, event)
+        recorded.extend(step.events)
+    return recorded
+
+
+def next_wakeup(state: ParticipantState) -> datetime | None:
+    """The earliest instant at which `due` may return something; None when nothing ever
+    will again without a decision (not enrolled, or the programme is over)."""
+    step = next_step(state)
+    return step.at if step is not None else None
+
+
+def next_step(state: ParticipantState) -> Step | None:
+    """The earliest step any rule offers; ties go to the rule listed first in _RULES."""
+    if not state.is_active:
+        return None
+    steps = [step for rule in _RULES if (step := rule(state)) is not None]
+    # min() keeps the first of equal instants, so _RULES' order breaks ties.
+    return min(steps, key=lambda step: step.at, default=None)
+
+
+def _not_before_last_event(state: ParticipantState, at: datetime) -> datetime:
+    return at if state.as_of is None else max(at, state.as_of)
+
+
+def _back_to_green(state: ParticipantState) -> Step | None:
+    """Amber lifts as soon as nothing is overdue (red is for interventions to lift)."""
+    if state.rag != RagStatus.AMBER or state.as_of is None:
+        return None
+    if any(task.is_overdue(state.as_of) for task in state.open_tasks):
+        return None
+    return Step(
+        at=state.as_of,
+        events=(
+            RagChanged(status=RagStatus.GREEN, reason="no task is overdue", changed_at=state.as_of),
+        ),
+    )
+
+
+def _phase_completion(state: ParticipantState) -> Step | None:
+    """A phase ends when everything it needs is approved, but not before its earliest end."""
+    current = state.current_phase
+    if current is None or current.completed_at is not None or state.sign_offs_needed:
+        return None
+    approvals = [state.approval_of(key) for key in state.programme.requirements_for(current.phase)]
+    last_approval = max(
+        (approval.decided_at for approval in approvals if approval is not None),
+        default=current.earliest_end,
+    )
+    at = _not_before_last_event(state, max(current.earliest_end, last_approval))
+    completed: list[ParticipantEvent] = [PhaseCompleted(phase=current.phase, completed_at=at)]
+    following = state.programme.next_phase(current.phase)
+    if following is None:
+        return Step(at=at, events=(*completed, ProgrammeCompleted(completed_at=at)))
+    duration = scaled(state.programme.phase(following).duration, state.time_scale)
+    opened = open_phase(
+        state.programme,
+        state.participant_id,
+        state.enrolled().support,
+        following,
+        started_at=at,
+        earliest_end=at + duration,
+    )
+    return Step(at=at, events=(*completed, *opened))
+
+
+def _outplacement_definitions(state: ParticipantState) -> Iterator[OutplacementDefinition]:
+    phase = state.phase
+    if phase is not None:
+        yield from state.programme.outplacements_in(phase)
+
+
+def _outplacement_end(state: ParticipantState) -> Step | None:
+    for definition in _outplacement_definitions(state):
+        outplacement = state.outplacements[definition.number]
+        if outplacement.status != OutplacementStatus.IN_PROGRESS or outplacement.ends_at is None:
+            continue
+        at = _not_before_last_event(state, outplacement.ends_at)
+        ended = OutplacementEnded(number=definition.number, ended_at=at)
+        if not definition.report_required:
+            return Step(at=at, events=(ended,))
+        report = TaskOpened(
+            task_id=outplacement_report_id(definition.number),
+            kind=TaskKind.OUTPLACEMENT_REPORT,
+            title=f"Report on outplacement {definition.number}: {definition.title}",
+            phase=definition.phase,
+            role=Role.DEVELOPMENT_LEAD,
+            assignee=state.person_for(Role.DEVELOPMENT_LEAD),
+            opened_at=at,
+            due_at=at + scaled(definition.report_due_after, state.time_scale),
+        )
+        return Step(at=at, events=(ended, report))
+    return None
+
+
+def _outplacement_start(state: ParticipantState) -> Step | None:
+    started_at = state.phase_started_at
+    if started_at is None:
+        return None
+    for definition in _outplacement_definitions(state):
+        if state.outplacements[definition.number].status != OutplacementStatus.PLANNED:
+            continue
+        at = _not_before_last_event(
+            state, started_at + scaled(definition.starts_after, state.time_scale)
+        )
+        ends_at = at + scaled(definition.duration, state.time_scale)
+        started = OutplacementStarted(
+            number=definition.number, kind=definition.kind, started_at=at, ends_at=ends_at
+        )
+        return Step(at=at, events=(started,))
+    return None
+
+
+def _progress_review(state: ParticipantState) -> Step | None:
+    """Tripartite reviews every interval from the programme start, while active."""
+    programme = state.programme
+    number = state.next_progress_review_number
+    interval = scaled(programme.progress_review_interval, state.time_scale)
+    at = _not_before_last_event(state, state.enrolled().programme_start + number * interval)
+    review = TaskOpened(
+        task_id=progress_review_id(number),
+        kind=TaskKind.PROGRESS_REVIEW,
+        title=f"Progress review {number} (participant, employer and scheme)",
+        phase=state.phase,
+        role=Role.DEVELOPMENT_LEAD,
+        assignee=state.person_for(Role.DEVELOPMENT_LEAD),
+        opened_at=at,
+        due_at=at + scaled(programme.progress_review_due_within, state.time_scale),
+    )
+    return Step(at=at, events=(review,))
+
+
+def _overdue(state: ParticipantState) -> Step | None:
+    """Amber from the instant the most urgent open task falls due."""
+    if state.rag != RagStatus.GREEN or not state.open_tasks:
+        return None
+    task = state.open_tasks[0]
+    at = _not_before_last_event(state, task.due_at)
+    reason = f"task {task.task_id} ({task.title}) overdue since {task.due_at.date().isoformat()}"
+    return Step(
+        at=at, events=(RagChanged(status=RagStatus.AMBER, reason=reason, changed_at=at),)
+    )
+
+
+# Order matters only for steps due at the same instant: a phase that can end at its
+# earliest end does so before its sign-offs count as overdue.
+_RULES: tuple[Callable[[ParticipantState], Step | None], ...] = (
+    _back_to_green,
+    _phase_completion,
+    _outplacement_end,
+    _outplacement_start,
+    _progress_review,
+    _overdue,
+)
