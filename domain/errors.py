@@ -70,3 +70,15 @@ class WrongParticipant(DomainError):
 class InconsistentHistory(DomainError):
     """An event that cannot follow the ones before it: the stream was not written by
     `decide`/`due`, or was edited."""
+
+
+class UnknownConference(DomainError):
+    pass
+
+
+class NotInCohort(DomainError):
+    pass
+
+
+class ContradictoryAttendance(DomainError):
+    pass
