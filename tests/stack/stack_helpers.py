@@ -1,0 +1,40 @@
+"""Shared by the stack tests: free ports, and running the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from scls.stack.ports import free_port
+
+__all__ = ["free_port", "run_cli", "stack_env"]
+
+
+def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment for a CLI run: no SCLS_ variable from outside, free dev ports."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SCLS_")}
+    env.update(
+        SCLS_DATA_DIR=str(data_dir),
+        SCLS_DEV_TEMPORAL_PORT=str(free_port()),
+        SCLS_DEV_TEMPORAL_UI_PORT=str(free_port()),
+        SCLS_DEV_POSTGRES_PORT=str(free_port()),
+        SCLS_LOG_FORMAT="json",
+    )
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scls.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
