@@ -109,8 +109,7 @@ class CohortDefinition(BaseModel):
         for participant_id, count in sorted(ids.items()):
             if count > 1:
                 raise DuplicateParticipant(
-                    f"participant {participant_id} appears {count} times in cohort "
-                    f"{self.cohort_id}"
+                    f"participant {participant_id} appears {count} times in cohort {self.cohort_id}"
                 )
         homes = Counter(p.home_id for p in self.participants)
         for home_id, count in sorted(homes.items()):

@@ -73,9 +73,7 @@ class CohortState(BaseModel):
         members = tuple(self.members.values())
         active = [m for m in members if m.status == ParticipantStatus.ACTIVE]
         per_phase = {
-            phase: count
-            for phase in Phase
-            if (count := sum(1 for m in active if m.phase == phase))
+            phase: count for phase in Phase if (count := sum(1 for m in active if m.phase == phase))
         }
         return CohortSummary(
             cohort_id=self.cohort_id,
@@ -114,9 +112,7 @@ def _changes(state: CohortState, event: CohortEvent) -> dict[str, object]:
         case CoursePartnersPaired():
             return {
                 "members": {
-                    pid: member.model_copy(
-                        update={"course_partners": event.partners.get(pid, ())}
-                    )
+                    pid: member.model_copy(update={"course_partners": event.partners.get(pid, ())})
                     for pid, member in state.members.items()
                 }
             }

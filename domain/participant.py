@@ -88,9 +88,7 @@ def _enrol(state: ParticipantState, command: Enrol, now: datetime) -> list[Parti
             f"{state.enrolment.cohort_id}"
         )
     programme = get_programme(command.programme_version)
-    enrolled = ParticipantEnrolled(
-        **command.model_dump(exclude={"type"}), enrolled_at=now
-    )
+    enrolled = ParticipantEnrolled(**command.model_dump(exclude={"type"}), enrolled_at=now)
     # Enrolment may end no earlier than the cohort's start: the Institute opens then.
     opened = open_phase(
         programme,

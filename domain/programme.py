@@ -244,8 +244,7 @@ def _phases(care_certificate_version: CareCertificateVersion) -> tuple[PhaseDefi
 def _programme(version: str, care_certificate_version: CareCertificateVersion) -> Programme:
     return Programme(
         version=version,
-        title=f"Social Care Leaders Scheme {version} (Care Certificate "
-        f"{care_certificate_version})",
+        title=f"Social Care Leaders Scheme {version} (Care Certificate {care_certificate_version})",
         care_certificate_version=care_certificate_version,
         phases=_phases(care_certificate_version),
         outplacements=OUTPLACEMENTS,

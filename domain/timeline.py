@@ -189,9 +189,7 @@ def _overdue(state: ParticipantState) -> Step | None:
     task = state.open_tasks[0]
     at = _not_before_last_event(state, task.due_at)
     reason = f"task {task.task_id} ({task.title}) overdue since {task.due_at.date().isoformat()}"
-    return Step(
-        at=at, events=(RagChanged(status=RagStatus.AMBER, reason=reason, changed_at=at),)
-    )
+    return Step(at=at, events=(RagChanged(status=RagStatus.AMBER, reason=reason, changed_at=at),))
 
 
 # Order matters only for steps due at the same instant: a phase that can end at its
