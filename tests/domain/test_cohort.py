@@ -1,0 +1,153 @@
+"""Cohort definition checks, course partner pairing, conference dates and the summary."""
+
+from datetime import timedelta
+
+import pytest
+from domain_builders import PROGRAMME_START
+
+from domain.cohort import (
+    CohortDefinition,
+    ParticipantEnrolmentInput,
+    ParticipantProgressed,
+    enrolments,
+    fold_cohort,
+    open_cohort,
+    pair_course_partners,
+    parse_cohort_event,
+    record_attendance,
+)
+from domain.errors import (
+    DuplicateParticipant,
+    HomeTooSmall,
+    NotInCohort,
+    UnknownConference,
+    UnknownProgrammeVersion,
+)
+from domain.phases import ParticipantStatus, Phase
+from domain.rag import RagStatus
+
+
+def member(participant_id: str, home_id: str) -> ParticipantEnrolmentInput:
+    return ParticipantEnrolmentInput(
+        participant_id=participant_id,
+        home_id=home_id,
+        registered_manager=f"rm-{home_id}",
+        employer_mentor=f"mentor-{home_id}",
+        development_lead="devlead-1",
+        coach="coach-1",
+        assessor=f"assessor-{home_id}",
+    )
+
+
+def definition(*members: ParticipantEnrolmentInput, **changes: object) -> CohortDefinition:
+    fields: dict[str, object] = {
+        "cohort_id": "C-north-2027",
+        "hub": "Leeds",
+        "start_date": PROGRAMME_START,
+        "programme_version": "2025.1",
+        "ops_lead": "ops-1",
+        "institute_lead": "institute-1",
+        "participants": members,
+        **changes,
+    }
+    return CohortDefinition.model_validate(fields)
+
+
+FOUR = (member("P-1", "H1"), member("P-2", "H1"), member("P-3", "H2"), member("P-4", "H2"))
+
+
+def test_a_home_needs_at_least_two_participants() -> None:
+    with pytest.raises(HomeTooSmall) as refused:
+        definition(*FOUR, member("P-5", "H3"))
+    assert str(refused.value) == "home H3 has 1 scheme participant; at least 2 are needed"
+
+
+def test_duplicate_participants_and_unknown_versions_are_refused() -> None:
+    with pytest.raises(DuplicateParticipant) as refused:
+        definition(*FOUR, member("P-1", "H1"))
+    assert str(refused.value) == "participant P-1 appears 2 times in cohort C-north-2027"
+    with pytest.raises(UnknownProgrammeVersion):
+        definition(*FOUR, programme_version="1999.1")
+
+
+def test_pairing_is_consecutive_and_an_odd_one_out_makes_a_trio() -> None:
+    assert pair_course_partners(["P-3", "P-1", "P-2"]) == {
+        "P-1": ("P-2", "P-3"),
+        "P-2": ("P-1", "P-3"),
+        "P-3": ("P-1", "P-2"),
+    }
+    assert pair_course_partners(["P-4", "P-3", "P-2", "P-1"]) == {
+        "P-1": ("P-2",),
+        "P-2": ("P-1",),
+        "P-3": ("P-4",),
+        "P-4": ("P-3",),
+    }
+
+
+def test_partners_come_from_another_home_where_possible() -> None:
+    partners = definition(*FOUR).course_partners()
+    assert partners == {"P-1": ("P-3",), "P-3": ("P-1",), "P-2": ("P-4",), "P-4": ("P-2",)}
+    assert [e.support.course_partners for e in enrolments(definition(*FOUR))] == [
+        ("P-3",),
+        ("P-4",),
+        ("P-1",),
+        ("P-2",),
+    ]
+
+
+def test_conferences_follow_the_time_scale() -> None:
+    events = open_cohort(definition(*FOUR, time_scale=302400.0), PROGRAMME_START)
+    conferences = [e for e in events if e.type == "ConferenceScheduled"]
+    assert len(conferences) == 6
+    first = conferences[0]
+    assert first.starts_on == PROGRAMME_START + timedelta(seconds=20)  # week 10, 2 s a week
+    assert first.ends_on - first.starts_on == timedelta(days=2) / 302400.0
+    assert all(parse_cohort_event(e.model_dump(mode="json")) == e for e in events)
+
+
+def test_summary_counts_phases_risk_and_attendance() -> None:
+    now = PROGRAMME_START - timedelta(weeks=2)
+    events = open_cohort(definition(*FOUR), now)
+    state = fold_cohort(events, "C-north-2027")
+    progress = [
+        ParticipantProgressed(
+            participant_id="P-1",
+            phase=Phase.CARE_PLACEMENT,
+            rag=RagStatus.AMBER,
+            status=ParticipantStatus.ACTIVE,
+            progressed_at=now,
+        ),
+        ParticipantProgressed(
+            participant_id="P-2",
+            phase=Phase.CARE_PLACEMENT,
+            rag=RagStatus.GREEN,
+            status=ParticipantStatus.ACTIVE,
+            progressed_at=now,
+        ),
+        ParticipantProgressed(
+            participant_id="P-4",
+            phase=Phase.SUMMER_INSTITUTE,
+            rag=RagStatus.RED,
+            status=ParticipantStatus.WITHDRAWN,
+            progressed_at=now,
+        ),
+    ]
+    attendance = record_attendance(
+        fold_cohort([*events, *progress], "C-north-2027"), 1, ("P-1", "P-2"), ("P-3",), "ops-1", now
+    )
+    summary = fold_cohort([*events, *progress, *attendance], "C-north-2027").summary()
+    assert summary.participants == 4
+    assert summary.per_phase == {Phase.ENROLMENT: 1, Phase.CARE_PLACEMENT: 2}
+    assert (summary.at_risk, summary.withdrawn, summary.completed) == (1, 1, 0)
+    assert summary.conferences[0].attended == ("P-1", "P-2")
+    assert state.members["P-1"].course_partners == ("P-3",)
+
+    with pytest.raises(UnknownConference) as refused:
+        record_attendance(state, 7, (), (), "ops-1", now)
+    assert (
+        str(refused.value)
+        == "cohort C-north-2027 has no conference 7 (scheduled: 1, 2, 3, 4, 5, 6)"
+    )
+    with pytest.raises(NotInCohort) as refused_person:
+        record_attendance(state, 1, ("P-9",), (), "ops-1", now)
+    assert str(refused_person.value) == "P-9 is not in cohort C-north-2027"
