@@ -11,11 +11,10 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from store.envelope import AppendRequest, AppendResult
+from store.envelope import APPEND_EVENTS, AppendRequest, AppendResult
 from store.events import StreamConflict, append
 from store.projections import Projections
 
-APPEND_EVENTS = "append_events"
 STREAM_CONFLICT = "StreamConflict"
 
 

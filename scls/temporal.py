@@ -80,3 +80,34 @@ async def connect(
             f"cannot connect to Temporal at {target} (SCLS_TEMPORAL_ADDRESS, namespace "
             f"{settings.temporal_namespace!r}): {error}"
         ) from error
+
+
+async def register_search_attributes(client: Client, namespace: str = "default") -> None:
+    """Create the engine's search attributes where the server does not have them yet."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import (
+        AddSearchAttributesRequest,
+        ListSearchAttributesRequest,
+    )
+
+    from temporalio.service import RPCError, RPCStatusCode
+
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+        known = set(listed.custom_attributes)
+    except RPCError as error:
+        # The time-skipping test server can add search attributes but not list them.
+        if error.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+        known = set()
+    missing = {
+        key.name: IndexedValueType.ValueType(key.indexed_value_type)
+        for key in SEARCH_ATTRIBUTES
+        if key.name not in known
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )

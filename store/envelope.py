@@ -12,6 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The append activity's name: workflows call it by name so they never import database code.
+APPEND_EVENTS = "append_events"
+
 
 class EventMetadata(BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from store.envelope import AppendResult, NewEvent, StoredEvent
+from store.pool import Connection
 from store.projections import Projections
 
 
@@ -34,7 +35,7 @@ def _stored(row: asyncpg.Record) -> StoredEvent:
 
 
 async def _existing_from(
-    connection: asyncpg.Connection, stream: str, after_version: int, limit: int
+    connection: Connection, stream: str, after_version: int, limit: int
 ) -> list[asyncpg.Record]:
     return await connection.fetch(
         "SELECT version, event_id FROM events WHERE stream = $1 AND version > $2 "
@@ -116,7 +117,7 @@ async def append(
 
 
 async def read_stream(
-    connection: asyncpg.Pool | asyncpg.Connection, stream: str, *, after_version: int = 0
+    connection: asyncpg.Pool | Connection, stream: str, *, after_version: int = 0
 ) -> list[StoredEvent]:
     rows = await connection.fetch(
         f"SELECT {_SELECT_COLUMNS} FROM events WHERE stream = $1 AND version > $2 "
@@ -127,7 +128,7 @@ async def read_stream(
     return [_stored(row) for row in rows]
 
 
-async def stream_version(connection: asyncpg.Pool | asyncpg.Connection, stream: str) -> int:
+async def stream_version(connection: asyncpg.Pool | Connection, stream: str) -> int:
     version: int = await connection.fetchval(
         "SELECT coalesce(max(version), 0) FROM events WHERE stream = $1", stream
     )

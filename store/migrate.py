@@ -12,6 +12,8 @@ from pathlib import Path
 
 import asyncpg
 
+from store.pool import Connection
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 # Any fixed key: two processes migrating the same database wait for each other.
@@ -43,7 +45,7 @@ def available_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     return migrations
 
 
-async def _ensure_table(connection: asyncpg.Connection) -> None:
+async def _ensure_table(connection: Connection) -> None:
     await connection.execute(
         """
         CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -56,7 +58,7 @@ async def _ensure_table(connection: asyncpg.Connection) -> None:
     )
 
 
-async def pending_migrations(connection: asyncpg.Connection) -> list[Migration]:
+async def pending_migrations(connection: Connection) -> list[Migration]:
     """The migrations not yet applied; raises MigrationError if an applied one has changed."""
     exists = await connection.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
     applied: dict[str, str] = {}

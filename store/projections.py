@@ -1,4 +1,4 @@
-"""Projections: read models kept from the events, in the append's transaction, and rebuilt from them.
+"""Projections: read models kept in the append's transaction, and rebuilt from the events.
 
 A `Projector` looks after the tables of one read model. `Projections` sends each batch of
 new events to every projector interested in its stream, and rebuilds all of them by
@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import asyncpg
 
+from store.pool import Connection
+
 if TYPE_CHECKING:
     from store.envelope import StoredEvent
 
@@ -23,7 +25,7 @@ class Projector(Protocol):
     def wants(self, stream: str) -> bool: ...
 
     async def apply(
-        self, connection: asyncpg.Connection, stream: str, events: Sequence[StoredEvent]
+        self, connection: Connection, stream: str, events: Sequence[StoredEvent]
     ) -> None: ...
 
 
@@ -32,7 +34,7 @@ class Projections:
         self.projectors = tuple(projectors)
 
     async def apply(
-        self, connection: asyncpg.Connection, stream: str, events: Sequence[StoredEvent]
+        self, connection: Connection, stream: str, events: Sequence[StoredEvent]
     ) -> None:
         for projector in self.projectors:
             if projector.wants(stream):

@@ -23,6 +23,7 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from scls.temporal import register_search_attributes
 from store.migrate import migrate
 from store.pool import open_pool
 
@@ -113,6 +114,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=pydantic_data_converter,
     )
     try:
+        await register_search_attributes(env.client)
         yield env
     finally:
         await env.shutdown()
@@ -120,7 +122,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    from scls.temporal import SEARCH_ATTRIBUTES
+    from scls.temporal import SEARCH_ATTRIBUTES  # noqa: PLC0415
 
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=installed_binary("temporal"),

@@ -1,0 +1,75 @@
+"""The worker service: runs the programme's workflows and activities on one task queue.
+
+One asyncpg pool per process, opened at start and closed at shutdown. On stop (SIGTERM in
+`scls worker`, Ctrl-C in `scls dev`) the worker stops polling, lets running activities
+finish within the grace period and hands the rest back to Temporal for another worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import asyncpg
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.event_store import EventStoreActivities
+from scls.interceptors import LogContextInterceptor
+from scls.settings import Settings
+from scls.temporal import connect
+from store.migrate import MigrationError, pending_migrations
+from store.pool import open_pool
+from store.read_models import PROJECTIONS
+from workflows import WORKFLOWS
+
+GRACEFUL_SHUTDOWN = timedelta(seconds=20)
+
+# Loaded once outside the sandbox: re-importing them per workflow run is slow enough to
+# trip the SDK's deadlock detector, and they hold no per-run state.
+PASSTHROUGH_MODULES = ("pydantic", "pydantic_core", "structlog", "domain", "store.envelope")
+
+log = structlog.get_logger(__name__)
+
+
+def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
+    event_store = EventStoreActivities(pool, PROJECTIONS)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[event_store.append_events],
+        interceptors=[LogContextInterceptor()],
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+        ),
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )
+
+
+async def _refuse_pending_migrations(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as connection:
+        pending = await pending_migrations(connection)
+    if pending:
+        names = ", ".join(f"{m.version}_{m.name}" for m in pending)
+        raise MigrationError(
+            f"the database has migrations pending ({names}): run `scls db migrate` first"
+        )
+
+
+async def run_worker(settings: Settings, *, stop: asyncio.Event, database_url: str) -> None:
+    """Run until `stop` is set, then shut down gracefully."""
+    client = await connect(settings)
+    pool = await open_pool(database_url)
+    try:
+        await _refuse_pending_migrations(pool)
+        worker = build_worker(client, pool, settings.temporal_task_queue)
+        async with worker:
+            log.info("worker started", task_queue=settings.temporal_task_queue)
+            await stop.wait()
+            log.info("worker stopping", task_queue=settings.temporal_task_queue)
+        log.info("worker stopped", task_queue=settings.temporal_task_queue)
+    finally:
+        await pool.close()

@@ -1,0 +1,66 @@
+"""Recording domain events from a workflow: the append activity, with ids that survive replay.
+
+Event ids come from `workflow.uuid4()`, so a retried or replayed append hands the event
+store the very same events and the store takes them as a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from store.envelope import (
+        APPEND_EVENTS,
+        AppendRequest,
+        AppendResult,
+        EventMetadata,
+        NewEvent,
+    )
+
+# Postgres may be down for a while; the workflow waits for it rather than failing.
+APPEND_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=["StreamConflict"],
+)
+
+
+async def record(
+    stream: str,
+    expected_version: int,
+    events: Sequence[BaseModel],
+    *,
+    actor: str,
+    causation_id: str | None = None,
+) -> AppendResult:
+    """Append `events` (domain models with a `type` field) to `stream` after `expected_version`."""
+    info = workflow.info()
+    metadata = EventMetadata(
+        actor=actor,
+        workflow_id=info.workflow_id,
+        run_id=info.run_id,
+        causation_id=causation_id,
+    )
+    batch = [
+        NewEvent(
+            event_id=workflow.uuid4(),
+            type=str(getattr(event, "type")),  # noqa: B009 - every domain event has one
+            data=event.model_dump(mode="json"),
+            metadata=metadata,
+        )
+        for event in events
+    ]
+    result: AppendResult = await workflow.execute_activity(
+        APPEND_EVENTS,
+        AppendRequest(stream=stream, expected_version=expected_version, events=batch),
+        result_type=AppendResult,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=APPEND_RETRY,
+    )
+    return result
