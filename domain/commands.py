@@ -44,4 +44,33 @@ class DecideTask(BaseModel):
     comment: str | None = None
 
 
-ParticipantCommand = Annotated[Enrol | AdvanceTime | DecideTask, Field(discriminator="type")]
+class ReassignTask(BaseModel):
+    """Give an open task to someone else (the assignee, an escalation's recipient or ops
+    may)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["ReassignTask"] = "ReassignTask"
+    task_id: str
+    to_person: str
+    by: str
+    reason: str | None = None
+
+
+class Delegate(BaseModel):
+    """A manager away hands their tasks on this participant to a named deputy for
+    [starts_at, until). The engine sends it to every participant with tasks for them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["Delegate"] = "Delegate"
+    from_person: str
+    to_person: str
+    starts_at: UtcDatetime
+    until: UtcDatetime
+    by: str
+
+
+ParticipantCommand = Annotated[
+    Enrol | AdvanceTime | DecideTask | ReassignTask | Delegate, Field(discriminator="type")
+]

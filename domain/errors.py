@@ -51,6 +51,18 @@ class CommentRequired(DomainError):
     pass
 
 
+class OutcomeNotAllowed(DomainError):
+    pass
+
+
+class InvalidReassignment(DomainError):
+    pass
+
+
+class InvalidDelegation(DomainError):
+    pass
+
+
 class InvalidCohort(DomainError):
     pass
 

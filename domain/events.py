@@ -88,10 +88,99 @@ class TaskDecided(_Event):
     outcome: Outcome
     comment: str | None = None
     decided_at: UtcDatetime
+    # The person a delegate decided for; None when decided in one's own right.
+    on_behalf_of: str | None = None
 
     @property
     def at(self) -> datetime:
         return self.decided_at
+
+
+class DecisionRefused(_Event):
+    """A decision that arrived without a caller to refuse it to (a Signal): on record,
+    never applied. `refusal` names the rule (the DomainError's class)."""
+
+    type: Literal["DecisionRefused"] = "DecisionRefused"
+    task_id: str
+    decided_by: str
+    outcome: Outcome
+    comment: str | None = None
+    refusal: str
+    reason: str
+    at: UtcDatetime
+
+
+class TaskReassigned(_Event):
+    type: Literal["TaskReassigned"] = "TaskReassigned"
+    task_id: str
+    from_person: str
+    to_person: str
+    by: str
+    reason: str | None = None
+    reassigned_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.reassigned_at
+
+
+class DelegationGranted(_Event):
+    """`from_person` hands their tasks on this participant to `to_person` for
+    [starts_at, until)."""
+
+    type: Literal["DelegationGranted"] = "DelegationGranted"
+    delegation_id: int
+    from_person: str
+    to_person: str
+    starts_at: UtcDatetime
+    until: UtcDatetime
+    by: str
+    granted_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.granted_at
+
+
+class DelegationEnded(_Event):
+    type: Literal["DelegationEnded"] = "DelegationEnded"
+    delegation_id: int
+    from_person: str
+    to_person: str
+    ended_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.ended_at
+
+
+class TaskReminderDue(_Event):
+    """Remind `to_person` (the assignee, or their delegate) of an open task: everything
+    the notification needs except names and addresses, which the directory holds."""
+
+    type: Literal["TaskReminderDue"] = "TaskReminderDue"
+    task_id: str
+    reminder_number: int
+    to_person: str
+    kind: TaskKind
+    title: str
+    due_at: UtcDatetime
+    at: UtcDatetime
+
+
+class TaskEscalated(_Event):
+    """Tell `to_person` (who holds `to_role` for the participant) that a task is overdue."""
+
+    type: Literal["TaskEscalated"] = "TaskEscalated"
+    task_id: str
+    level: int
+    to_role: Role
+    to_person: str
+    assignee: str
+    kind: TaskKind
+    title: str
+    due_at: UtcDatetime
+    at: UtcDatetime
 
 
 class OutplacementStarted(_Event):
@@ -142,6 +231,12 @@ ParticipantEvent = Annotated[
     | PhaseCompleted
     | TaskOpened
     | TaskDecided
+    | DecisionRefused
+    | TaskReassigned
+    | DelegationGranted
+    | DelegationEnded
+    | TaskReminderDue
+    | TaskEscalated
     | OutplacementStarted
     | OutplacementEnded
     | RagChanged

@@ -29,12 +29,7 @@ class OutplacementDefinition(BaseModel):
     phase: Phase
     starts_after: timedelta
     duration: timedelta = timedelta(weeks=4)
-    report_due_after: timedelta = timedelta(weeks=2)
-    report_required: bool = True
-
-    @property
-    def report_due_from_phase_start(self) -> timedelta:
-        return self.starts_after + self.duration + self.report_due_after
+    report_required: bool = True  # the report opens at the end; task_policy: when due
 
 
 OUTPLACEMENTS: tuple[OutplacementDefinition, ...] = (

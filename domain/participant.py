@@ -13,14 +13,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.commands import AdvanceTime, DecideTask, Enrol, ParticipantCommand
+from domain.approvals import check_decision, check_delegation, check_reassignment
+from domain.commands import (
+    AdvanceTime,
+    DecideTask,
+    Delegate,
+    Enrol,
+    ParticipantCommand,
+    ReassignTask,
+)
 from domain.errors import (
     AlreadyEnrolled,
+    DomainError,
     ParticipantNotActive,
-    UnknownTask,
     WrongParticipant,
 )
-from domain.events import ParticipantEnrolled, ParticipantEvent, TaskDecided, TaskOpened
+from domain.events import (
+    DecisionRefused,
+    DelegationGranted,
+    ParticipantEnrolled,
+    ParticipantEvent,
+    TaskDecided,
+    TaskOpened,
+    TaskReassigned,
+)
 from domain.instants import require_utc
 from domain.participant_state import (
     OutplacementState,
@@ -35,9 +51,9 @@ from domain.participant_state import (
 from domain.phase_opening import open_phase
 from domain.phases import ParticipantStatus, Phase
 from domain.programme import get_programme
-from domain.tasks import OUTCOME_RULES, Task, next_attempt_id
+from domain.task_policy import policy_for, resubmission_due_at
+from domain.tasks import Outcome, Task, next_attempt_id
 from domain.timeline import due, next_wakeup
-from domain.timescale import scaled
 
 __all__ = [
     "OutplacementState",
@@ -51,6 +67,7 @@ __all__ = [
     "fold",
     "initial_state",
     "next_wakeup",
+    "refuse",
 ]
 
 
@@ -68,7 +85,31 @@ def decide(
             decided = []
         case DecideTask():
             decided = _decide_task(current, command, now)
+        case ReassignTask():
+            decided = _reassign(current, command, now)
+        case Delegate():
+            decided = _delegate(current, command, now)
     return [*caught_up, *decided, *due(_apply(current, decided), now)]
+
+
+def refuse(
+    state: ParticipantState, command: DecideTask, error: DomainError, now: datetime
+) -> list[ParticipantEvent]:
+    """The record of a decision `decide` refused with `error`, for a caller that could not
+    be told (a Signal): the timetable caught up to `now`, then DecisionRefused. Nothing
+    of the decision is applied."""
+    now = require_utc(now)
+    caught_up = due(state, now)
+    refused = DecisionRefused(
+        task_id=command.task_id,
+        decided_by=command.decided_by,
+        outcome=command.outcome,
+        comment=command.comment,
+        refusal=type(error).__name__,
+        reason=str(error),
+        at=max(now, _apply(state, caught_up).as_of or now),
+    )
+    return [*caught_up, refused]
 
 
 def _apply(state: ParticipantState, events: list[ParticipantEvent]) -> ParticipantState:
@@ -97,23 +138,27 @@ def _enrol(state: ParticipantState, command: Enrol, now: datetime) -> list[Parti
         Phase.ENROLMENT,
         started_at=now,
         earliest_end=command.programme_start,
+        time_scale=command.time_scale,
     )
     return [enrolled, *opened]
+
+
+def _require_active(state: ParticipantState, what: str) -> None:
+    state.enrolled()
+    if state.status != ParticipantStatus.ACTIVE:
+        raise ParticipantNotActive(
+            f"participant {state.participant_id} has {_left_how(state)}; {what}"
+        )
 
 
 def _decide_task(
     state: ParticipantState, command: DecideTask, now: datetime
 ) -> list[ParticipantEvent]:
-    enrolment = state.enrolled()
-    if state.status != ParticipantStatus.ACTIVE:
-        raise ParticipantNotActive(
-            f"participant {state.participant_id} has {_left_how(state)}; "
-            f"task {command.task_id} can no longer be decided"
-        )
-    task = state.tasks.get(command.task_id)
-    if task is None:
-        raise UnknownTask(f"participant {state.participant_id} has no task {command.task_id}")
-    task.check_decision(command.decided_by, command.outcome, command.comment)
+    _require_active(state, f"task {command.task_id} can no longer be decided")
+    on_behalf_of = check_decision(
+        state, command.task_id, command.decided_by, command.outcome, command.comment, now
+    )
+    task = state.tasks[command.task_id]
     decided: list[ParticipantEvent] = [
         TaskDecided(
             task_id=task.task_id,
@@ -121,17 +166,18 @@ def _decide_task(
             outcome=command.outcome,
             comment=command.comment,
             decided_at=now,
+            on_behalf_of=on_behalf_of,
         )
     ]
-    if OUTCOME_RULES[command.outcome].asks_again:
-        window = get_programme(enrolment.programme_version).resubmission_due_within
-        decided.append(_next_attempt(task, now, now + scaled(window, enrolment.time_scale)))
+    if policy_for(task.kind).rule(command.outcome).asks_again:
+        decided.append(_next_attempt(state, task, command.outcome, now))
     return decided
 
 
-def _next_attempt(task: Task, now: datetime, earliest_due: datetime) -> TaskOpened:
-    """The same question again, to the same person; it keeps the original due date unless
-    that leaves less than the resubmission window."""
+def _next_attempt(
+    state: ParticipantState, task: Task, outcome: Outcome, now: datetime
+) -> TaskOpened:
+    """The same question again, to the same person, due as the task policy says."""
     return TaskOpened(
         task_id=next_attempt_id(task.task_id),
         kind=task.kind,
@@ -140,8 +186,49 @@ def _next_attempt(task: Task, now: datetime, earliest_due: datetime) -> TaskOpen
         role=task.role,
         assignee=task.assignee,
         opened_at=now,
-        due_at=max(task.due_at, earliest_due),
+        due_at=resubmission_due_at(task, outcome, now, state.time_scale),
     )
+
+
+def _reassign(
+    state: ParticipantState, command: ReassignTask, now: datetime
+) -> list[ParticipantEvent]:
+    _require_active(state, f"task {command.task_id} can no longer be reassigned")
+    task = check_reassignment(state, command.task_id, command.to_person, command.by)
+    return [
+        TaskReassigned(
+            task_id=task.task_id,
+            from_person=task.assignee,
+            to_person=command.to_person,
+            by=command.by,
+            reason=command.reason,
+            reassigned_at=now,
+        )
+    ]
+
+
+def _delegate(state: ParticipantState, command: Delegate, now: datetime) -> list[ParticipantEvent]:
+    _require_active(state, "its tasks can no longer be delegated")
+    check_delegation(
+        state,
+        command.from_person,
+        command.to_person,
+        command.starts_at,
+        command.until,
+        command.by,
+        now,
+    )
+    return [
+        DelegationGranted(
+            delegation_id=len(state.delegations) + 1,
+            from_person=command.from_person,
+            to_person=command.to_person,
+            starts_at=command.starts_at,
+            until=command.until,
+            by=command.by,
+            granted_at=now,
+        )
+    ]
 
 
 def _left_how(state: ParticipantState) -> str:

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.errors import InconsistentHistory, NotEnrolled
 from domain.events import (
+    DecisionRefused,
+    DelegationEnded,
+    DelegationGranted,
     OutplacementEnded,
     OutplacementStarted,
     ParticipantEnrolled,
@@ -20,7 +23,10 @@ from domain.events import (
     ProgrammeCompleted,
     RagChanged,
     TaskDecided,
+    TaskEscalated,
     TaskOpened,
+    TaskReassigned,
+    TaskReminderDue,
 )
 from domain.instants import UtcDatetime
 from domain.outplacements import OutplacementKind
@@ -29,6 +35,7 @@ from domain.programme import Programme, get_programme
 from domain.rag import RagChange, RagStatus
 from domain.roles import Role
 from domain.support import SupportArrangements
+from domain.task_policy import policy_for
 from domain.tasks import Decision, Task, TaskKind, TaskStatus, task_key
 from domain.timescale import scaled
 
@@ -57,6 +64,24 @@ class OutplacementState(BaseModel):
     started_at: UtcDatetime | None = None
     ends_at: UtcDatetime | None = None
     ended_at: UtcDatetime | None = None
+
+
+class Delegation(BaseModel):
+    """`from_person`'s tasks on this participant may be decided by `to_person` from
+    `starts_at` until (not including) `until`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delegation_id: int
+    from_person: str
+    to_person: str
+    starts_at: UtcDatetime
+    until: UtcDatetime
+    granted_by: str
+    ended: bool = False
+
+    def covers(self, at: datetime) -> bool:
+        return self.starts_at <= at < self.until
 
 
 class ParticipantSummary(BaseModel):
@@ -96,6 +121,7 @@ class ParticipantState(BaseModel):
     rag: RagStatus = RagStatus.GREEN
     rag_history: tuple[RagChange, ...] = ()
     next_progress_review_number: int = 1
+    delegations: tuple[Delegation, ...] = ()
     completed_at: UtcDatetime | None = None
     # The latest instant any event happened at: rules never date a new event before it.
     as_of: UtcDatetime | None = None
@@ -137,6 +163,11 @@ class ParticipantState(BaseModel):
 
     def person_for(self, role: Role) -> str:
         return self.enrolled().support.person_for(role, self.participant_id)
+
+    def delegate_of(self, person: str, at: datetime) -> str | None:
+        """Who decides for `person` at `at`, if they have delegated (the latest grant wins)."""
+        covering = [d for d in self.delegations if d.from_person == person and d.covers(at)]
+        return covering[-1].to_person if covering else None
 
     # --- where they are -------------------------------------------------------------
     @property
@@ -287,15 +318,50 @@ def _changes(state: ParticipantState, event: ParticipantEvent) -> dict[str, obje
                 + int(opens_review),
             }
         case TaskDecided():
-            decided = _task(state, event.task_id).decided(
+            task = _task(state, event.task_id)
+            decided = task.decided(
                 Decision(
                     decided_by=event.decided_by,
                     outcome=event.outcome,
                     comment=event.comment,
                     decided_at=event.decided_at,
-                )
+                    on_behalf_of=event.on_behalf_of,
+                ),
+                policy_for(task.kind).rule(event.outcome).closes_as,
             )
             return {"tasks": {**state.tasks, event.task_id: decided}}
+        case DecisionRefused():
+            return {}  # on record, never applied
+        case TaskReassigned():
+            task = _task(state, event.task_id).model_copy(update={"assignee": event.to_person})
+            return {"tasks": {**state.tasks, event.task_id: task}}
+        case TaskReminderDue():
+            task = _task(state, event.task_id)
+            reminded = task.model_copy(update={"reminders_sent": event.reminder_number})
+            return {"tasks": {**state.tasks, event.task_id: reminded}}
+        case TaskEscalated():
+            task = _task(state, event.task_id)
+            escalated = task.model_copy(update={"escalation_level": event.level})
+            return {"tasks": {**state.tasks, event.task_id: escalated}}
+        case DelegationGranted():
+            delegation = Delegation(
+                delegation_id=event.delegation_id,
+                from_person=event.from_person,
+                to_person=event.to_person,
+                starts_at=event.starts_at,
+                until=event.until,
+                granted_by=event.by,
+            )
+            return {"delegations": (*state.delegations, delegation)}
+        case DelegationEnded():
+            return {
+                "delegations": tuple(
+                    d.model_copy(update={"ended": True})
+                    if d.delegation_id == event.delegation_id
+                    else d
+                    for d in state.delegations
+                )
+            }
         case OutplacementStarted():
             started = _outplacement(state, event.number).model_copy(
                 update={
@@ -321,7 +387,7 @@ def _task(state: ParticipantState, task_id: str) -> Task:
     try:
         return state.tasks[task_id]
     except KeyError:
-        raise InconsistentHistory(f"task {task_id} was decided but never opened") from None
+        raise InconsistentHistory(f"task {task_id} was acted on but never opened") from None
 
 
 def _outplacement(state: ParticipantState, number: int) -> OutplacementState:

@@ -12,6 +12,7 @@ from domain.events import ParticipantEvent, PhaseStarted, TaskOpened
 from domain.phases import Phase
 from domain.programme import Programme
 from domain.support import SupportArrangements
+from domain.task_policy import due_at
 
 
 def open_phase(
@@ -21,9 +22,10 @@ def open_phase(
     phase: Phase,
     started_at: datetime,
     earliest_end: datetime,
+    time_scale: float,
 ) -> list[ParticipantEvent]:
-    """Sign-off tasks are due when the phase may end at the earliest: a later answer holds
-    the participant back."""
+    """Sign-off tasks are due when the task policy says, normally when the phase may end
+    at the earliest: a later answer holds the participant back."""
     opened: list[ParticipantEvent] = [
         PhaseStarted(phase=phase, started_at=started_at, earliest_end=earliest_end)
     ]
@@ -36,7 +38,7 @@ def open_phase(
             role=sign_off.role,
             assignee=support.person_for(sign_off.role, participant_id),
             opened_at=started_at,
-            due_at=earliest_end,
+            due_at=due_at(sign_off.kind, started_at, earliest_end, time_scale),
         )
         for sign_off in programme.sign_offs_for(phase)
     )

@@ -74,10 +74,7 @@ class Programme(BaseModel):
     phases: tuple[PhaseDefinition, ...]
     outplacements: tuple[OutplacementDefinition, ...]
     conferences: tuple[ConferenceDefinition, ...]
-    progress_review_interval: timedelta
-    progress_review_due_within: timedelta
-    # A rejected or sent-back task gets at least this long for its next attempt.
-    resubmission_due_within: timedelta
+    progress_review_interval: timedelta  # when each review opens; task_policy: when due
     level5_topics: tuple[Level5Topic, ...]
     support_roles: tuple[SupportRole, ...]
 
@@ -250,8 +247,6 @@ def _programme(version: str, care_certificate_version: CareCertificateVersion) -
         outplacements=OUTPLACEMENTS,
         conferences=CONFERENCES,
         progress_review_interval=timedelta(weeks=12),
-        progress_review_due_within=timedelta(weeks=2),
-        resubmission_due_within=timedelta(weeks=2),
         level5_topics=LEVEL5_TOPICS,
         support_roles=SUPPORT_ROLES,
     )

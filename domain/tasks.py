@@ -1,5 +1,6 @@
 """Tasks: the questions the scheme puts to a person (a sign-off, a review, a report), and
-the rules for answering them.
+the outcomes an answer can have. Who may answer each kind, with which outcomes, and when
+it is due and chased is the policy table in domain.task_policy.
 
 Task ids are readable and deterministic: the sign-off key ("care_certificate.3"), or a
 kind and number ("progress_review.4"). A task that is rejected or sent back is closed and
@@ -9,13 +10,12 @@ asked again as a new attempt, "care_certificate.3~2", so every answer stays on r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.errors import CommentRequired, PersonNotAllowed, TaskAlreadyDecided
 from domain.instants import UtcDatetime
 from domain.phases import Phase
 from domain.roles import Role
@@ -44,21 +44,35 @@ class TaskStatus(StrEnum):
 
 
 class Outcome(StrEnum):
+    """Every answer a task may get. Approve, reject and send back apply to every kind; the
+    rest belong to particular kinds (domain.task_policy says which)."""
+
     APPROVE = "approve"
     REJECT = "reject"
     SEND_BACK = "send_back"
+    PASS = "pass"  # diploma results
+    REFER = "refer"  # diploma results: resubmit
+    READY = "ready"  # RM readiness
+    NOT_YET = "not_yet"  # RM readiness: extend
+    OTHER_DESTINATION = "other_destination"  # RM readiness: leaves the RM route
+    ON_TRACK = "on_track"  # progress reviews
+    CONCERNS = "concerns"  # progress reviews
 
 
 class OutcomeRule(BaseModel):
-    """What one outcome does to a task. Kind-specific outcomes will extend this table."""
+    """What one outcome does to a task: how it closes, whether the question is asked again
+    (a new attempt), and whether the answer needs a comment to be actionable."""
 
     model_config = ConfigDict(frozen=True)
 
     closes_as: TaskStatus
     needs_comment: bool
     asks_again: bool  # a new attempt of the same task is opened
+    # How long the new attempt gets at least; None: the kind's resubmission window.
+    asks_again_within: timedelta | None = None
 
 
+# The outcomes every kind allows. Kind-specific outcomes are in domain.task_policy.
 OUTCOME_RULES: Mapping[Outcome, OutcomeRule] = MappingProxyType(
     {
         Outcome.APPROVE: OutcomeRule(
@@ -82,6 +96,8 @@ class Decision(BaseModel):
     outcome: Outcome
     comment: str | None
     decided_at: UtcDatetime
+    # The person whose authority a delegate used; None when they decided in their own right.
+    on_behalf_of: str | None = None
 
 
 class Task(BaseModel):
@@ -97,6 +113,8 @@ class Task(BaseModel):
     due_at: UtcDatetime
     status: TaskStatus = TaskStatus.OPEN
     decision: Decision | None = None
+    reminders_sent: int = 0
+    escalation_level: int = 0  # escalations sent so far
 
     @property
     def is_open(self) -> bool:
@@ -111,31 +129,8 @@ class Task(BaseModel):
         """Open at or past its due instant."""
         return self.is_open and now >= self.due_at
 
-    def check_decision(self, decided_by: str, outcome: Outcome, comment: str | None) -> None:
-        """Refuses an answer the rules do not allow; returns quietly otherwise."""
-        if self.decision is not None:
-            earlier = self.decision
-            raise TaskAlreadyDecided(
-                f"task {self.task_id} was already decided ({earlier.outcome} by "
-                f"{earlier.decided_by} on {earlier.decided_at.date().isoformat()})"
-            )
-        if decided_by != self.assignee:
-            raise PersonNotAllowed(
-                f"{decided_by} may not decide task {self.task_id}: it is assigned to "
-                f"{self.assignee} ({self.role})"
-            )
-        if OUTCOME_RULES[outcome].needs_comment and not (comment and comment.strip()):
-            raise CommentRequired(
-                f"a comment is required to {outcome.replace('_', ' ')} task {self.task_id}"
-            )
-
-    def decided(self, decision: Decision) -> Task:
-        return self.model_copy(
-            update={
-                "status": OUTCOME_RULES[decision.outcome].closes_as,
-                "decision": decision,
-            }
-        )
+    def decided(self, decision: Decision, closes_as: TaskStatus) -> Task:
+        return self.model_copy(update={"status": closes_as, "decision": decision})
 
 
 def task_key(task_id: str) -> str:

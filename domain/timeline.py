@@ -19,13 +19,16 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from domain.events import (
+    DelegationEnded,
     OutplacementEnded,
     OutplacementStarted,
     ParticipantEvent,
     PhaseCompleted,
     ProgrammeCompleted,
     RagChanged,
+    TaskEscalated,
     TaskOpened,
+    TaskReminderDue,
 )
 from domain.instants import UtcDatetime, require_utc
 from domain.outplacements import OutplacementDefinition
@@ -33,6 +36,7 @@ from domain.participant_state import OutplacementStatus, ParticipantState, evolv
 from domain.phase_opening import open_phase
 from domain.rag import RagStatus
 from domain.roles import Role
+from domain.task_policy import due_at, escalation_at, reminder_at
 from domain.tasks import TaskKind, outplacement_report_id, progress_review_id
 from domain.timescale import scaled
 
@@ -75,6 +79,11 @@ def _not_before_last_event(state: ParticipantState, at: datetime) -> datetime:
     return at if state.as_of is None else max(at, state.as_of)
 
 
+def _phase_end(state: ParticipantState, at: datetime) -> datetime:
+    earliest_end = state.phase_earliest_end
+    return at if earliest_end is None else max(at, earliest_end)
+
+
 def _back_to_green(state: ParticipantState) -> Step | None:
     """Amber lifts as soon as nothing is overdue (red is for interventions to lift)."""
     if state.rag != RagStatus.AMBER or state.as_of is None:
@@ -112,6 +121,7 @@ def _phase_completion(state: ParticipantState) -> Step | None:
         following,
         started_at=at,
         earliest_end=at + duration,
+        time_scale=state.time_scale,
     )
     return Step(at=at, events=(*completed, *opened))
 
@@ -139,7 +149,9 @@ def _outplacement_end(state: ParticipantState) -> Step | None:
             role=Role.DEVELOPMENT_LEAD,
             assignee=state.person_for(Role.DEVELOPMENT_LEAD),
             opened_at=at,
-            due_at=at + scaled(definition.report_due_after, state.time_scale),
+            due_at=due_at(
+                TaskKind.OUTPLACEMENT_REPORT, at, _phase_end(state, at), state.time_scale
+            ),
         )
         return Step(at=at, events=(ended, report))
     return None
@@ -177,7 +189,7 @@ def _progress_review(state: ParticipantState) -> Step | None:
         role=Role.DEVELOPMENT_LEAD,
         assignee=state.person_for(Role.DEVELOPMENT_LEAD),
         opened_at=at,
-        due_at=at + scaled(programme.progress_review_due_within, state.time_scale),
+        due_at=due_at(TaskKind.PROGRESS_REVIEW, at, _phase_end(state, at), state.time_scale),
     )
     return Step(at=at, events=(review,))
 
@@ -192,8 +204,70 @@ def _overdue(state: ParticipantState) -> Step | None:
     return Step(at=at, events=(RagChanged(status=RagStatus.AMBER, reason=reason, changed_at=at),))
 
 
+def _chasing(state: ParticipantState) -> Step | None:
+    """The next reminder or escalation of any open task, as the task policy times them.
+    Each is an event, so the workflow sends one notification per event; a task that
+    closes, or reaches the end of its policy's ladder, is chased no more."""
+    candidates: list[tuple[datetime, str, int, ParticipantEvent]] = []
+    for task in state.open_tasks:
+        number = task.reminders_sent + 1
+        reminder = reminder_at(task, number, state.time_scale)
+        if reminder is not None:
+            at = _not_before_last_event(state, reminder)
+            to_person = state.delegate_of(task.assignee, at) or task.assignee
+            event: ParticipantEvent = TaskReminderDue(
+                task_id=task.task_id,
+                reminder_number=number,
+                to_person=to_person,
+                kind=task.kind,
+                title=task.title,
+                due_at=task.due_at,
+                at=at,
+            )
+            candidates.append((at, task.task_id, 0, event))
+        level = task.escalation_level + 1
+        escalation = escalation_at(task, level, state.time_scale)
+        if escalation is not None:
+            instant, role = escalation
+            at = _not_before_last_event(state, instant)
+            escalated = TaskEscalated(
+                task_id=task.task_id,
+                level=level,
+                to_role=role,
+                to_person=state.person_for(role),
+                assignee=task.assignee,
+                kind=task.kind,
+                title=task.title,
+                due_at=task.due_at,
+                at=at,
+            )
+            candidates.append((at, task.task_id, 1, escalated))
+    if not candidates:
+        return None
+    at, _, _, first = min(candidates, key=lambda candidate: candidate[:3])
+    return Step(at=at, events=(first,))
+
+
+def _delegation_end(state: ParticipantState) -> Step | None:
+    """A delegation's end is recorded when its window closes (the window alone decides
+    whether a deputy may act; this makes the end visible and notifiable)."""
+    running = [d for d in state.delegations if not d.ended]
+    if not running:
+        return None
+    delegation = min(running, key=lambda d: (d.until, d.delegation_id))
+    at = _not_before_last_event(state, delegation.until)
+    ended = DelegationEnded(
+        delegation_id=delegation.delegation_id,
+        from_person=delegation.from_person,
+        to_person=delegation.to_person,
+        ended_at=at,
+    )
+    return Step(at=at, events=(ended,))
+
+
 # Order matters only for steps due at the same instant: a phase that can end at its
-# earliest end does so before its sign-offs count as overdue.
+# earliest end does so before its sign-offs count as overdue, and chasers come last so
+# that nothing is chased that the same instant closes.
 _RULES: tuple[Callable[[ParticipantState], Step | None], ...] = (
     _back_to_green,
     _phase_completion,
@@ -201,4 +275,6 @@ _RULES: tuple[Callable[[ParticipantState], Step | None], ...] = (
     _outplacement_start,
     _progress_review,
     _overdue,
+    _delegation_end,
+    _chasing,
 )
