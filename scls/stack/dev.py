@@ -209,4 +209,4 @@ async def _start_and_serve(
         if error is not None:
             raise StackError(f"the worker stopped: {error}") from error
         raise StackError("the worker stopped on its own")
-    console.print("Ctrl-C received: stopping the worker, Temporal, Postgres")
+    console.print("stop requested (Ctrl-C or SIGTERM): stopping the worker, Temporal, Postgres")
