@@ -89,7 +89,6 @@ async def register_search_attributes(client: Client, namespace: str = "default")
         AddSearchAttributesRequest,
         ListSearchAttributesRequest,
     )
-
     from temporalio.service import RPCError, RPCStatusCode
 
     try:
