@@ -492,3 +492,23 @@ def test_granted_delegation_event_round_trips() -> None:
     (granted,) = decide(state, away, PROGRAMME_START)
     assert isinstance(granted, DelegationGranted)
     assert DelegationGranted.model_validate(granted.model_dump(mode="json")) == granted
+
+
+def test_events_and_state_stored_before_this_change_still_parse() -> None:
+    from domain.events import parse_participant_event
+
+    old_decision = {
+        "type": "TaskDecided",
+        "task_id": "pre_start_checks",
+        "decided_by": "P-ops-1",
+        "outcome": "approve",
+        "comment": None,
+        "decided_at": "2027-08-01T09:00:00Z",
+    }
+    parsed = parse_participant_event(old_decision)
+    assert isinstance(parsed, TaskDecided) and parsed.on_behalf_of is None
+    stored = at_institute().model_dump(mode="json")
+    del stored["delegations"]
+    for task in stored["tasks"].values():
+        del task["reminders_sent"], task["escalation_level"]
+    assert ParticipantState.model_validate(stored) == at_institute()
