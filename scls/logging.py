@@ -87,6 +87,34 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> No
 
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    _forward_temporal_core_logs(level)
+
+
+def _forward_temporal_core_logs(level: int) -> None:
+    """Send the Temporal SDK core's (Rust) log lines through Python logging, so they share
+    the format above instead of going to stderr in their own. Must run before the first
+    Temporal client or worker is created; later calls keep the runtime already in use."""
+    from temporalio.runtime import (
+        LogForwardingConfig,
+        LoggingConfig,
+        Runtime,
+        TelemetryConfig,
+        TelemetryFilter,
+    )
+
+    core_level = "DEBUG" if level <= logging.DEBUG else "WARN"
+    runtime = Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(
+                filter=TelemetryFilter(core_level=core_level, other_level="ERROR"),
+                forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+            )
+        )
+    )
+    try:
+        Runtime.set_default(runtime, error_if_already_set=True)
+    except RuntimeError:
+        pass  # a client already exists in this process: keep its runtime
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
