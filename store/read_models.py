@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from store.participant_progress import ParticipantProgressProjector
+from store.cohort_summary import COHORT_SUMMARY
+from store.participant_progress import PARTICIPANT_PROGRESS
 from store.projections import Projections
 
-PROJECTIONS = Projections([ParticipantProgressProjector()])
+PROJECTIONS = Projections([PARTICIPANT_PROGRESS, COHORT_SUMMARY])

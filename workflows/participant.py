@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         evolve,
         initial_state,
         next_wakeup,
+        refuse,
     )
     from domain.phases import ParticipantStatus
     from domain.tasks import Outcome
@@ -35,6 +36,8 @@ with workflow.unsafe.imports_passed_through():
 
 # The cohort workflow's signal that takes a participant's progress.
 PARTICIPANT_PROGRESSED = "participant_progressed"
+# A decision sent as a Signal rather than an Update.
+DECIDE_BY_SIGNAL = "decide_by_signal"
 
 SYSTEM = "system"
 
@@ -186,3 +189,14 @@ class ParticipantWorkflow:
     @decide.validator
     def _validate_decide(self, decision: TaskDecision) -> None:
         self._decided(self._decision_command(decision))
+
+    @workflow.signal(name=DECIDE_BY_SIGNAL)
+    async def decide_by_signal(self, decision: TaskDecision) -> None:
+        """The same decision for callers that cannot wait: a refusal goes on record instead."""
+        command = self._decision_command(decision)
+        async with self._appending:
+            try:
+                events = decide(self._state, command, workflow.now())
+            except DomainError as refusal:
+                events = refuse(self._state, command, refusal, workflow.now())
+            await self._record(events, decision.decided_by, causation_id=decision.task_id)
