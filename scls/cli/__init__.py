@@ -6,6 +6,7 @@ import typer
 
 from scls.cli.db import db
 from scls.cli.dev import dev
+from scls.cli.projections import projections
 from scls.cli.settings import settings
 from scls.cli.worker import worker
 
@@ -20,6 +21,7 @@ app.command("dev")(dev)
 app.command("worker")(worker)
 app.command("settings")(settings)
 app.add_typer(db, name="db")
+app.add_typer(projections, name="projections")
 
 
 def main() -> None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+
+from scls.cli.errors import DatabaseUnavailable
 from scls.logging import configure_logging
 from scls.settings import Settings, load_settings
 
@@ -10,3 +16,46 @@ def settings_and_logging() -> Settings:
     settings = load_settings()
     configure_logging(settings)
     return settings
+
+
+def database_url(settings: Settings) -> str:
+    """SCLS_DATABASE_URL, or else the embedded Postgres that `scls dev` runs."""
+    if settings.database_url is not None:
+        return settings.database_url
+    from scls.stack.postgres_embedded import EmbeddedPostgres
+
+    return EmbeddedPostgres(settings.data_dir, port=settings.dev_postgres_port).dsn
+
+
+def _unreachable(settings: Settings, error: Exception) -> DatabaseUnavailable:
+    where = (
+        "SCLS_DATABASE_URL"
+        if settings.database_url is not None
+        else f"the embedded Postgres of `scls dev` on port {settings.dev_postgres_port} "
+        "(is `scls dev` running? or set SCLS_DATABASE_URL)"
+    )
+    return DatabaseUnavailable(f"cannot connect to Postgres ({where}): {error}")
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    """The configured Postgres as a pool; an unreachable server is an expected error."""
+    from store.pool import open_pool
+
+    try:
+        pool = await open_pool(database_url(settings))
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        raise _unreachable(settings, error) from error
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+async def migrate_database(settings: Settings) -> list[str]:
+    from store.migrate import migrate
+
+    try:
+        return await migrate(database_url(settings))
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as error:
+        raise _unreachable(settings, error) from error

@@ -1,4 +1,7 @@
-"""`scls db ...`: the database commands (migrations) against SCLS_DATABASE_URL."""
+"""`scls db ...`: the database commands (migrations).
+
+The database is SCLS_DATABASE_URL, or else the embedded Postgres of `scls dev`.
+"""
 
 from __future__ import annotations
 
@@ -6,42 +9,18 @@ import asyncio
 
 import typer
 
-from scls.cli.common import settings_and_logging
-from scls.cli.errors import DatabaseUnavailable, expected_errors, fail
+from scls.cli.common import migrate_database, settings_and_logging
+from scls.cli.errors import expected_errors
 
-db = typer.Typer(help="Database commands (SCLS_DATABASE_URL).", no_args_is_help=True)
+db = typer.Typer(help="Database commands.", no_args_is_help=True)
 
 
 @db.command("migrate")
 @expected_errors
 def migrate_command() -> None:
     """Apply the pending schema migrations, in order; safe to run again."""
-    settings = settings_and_logging()
-    if settings.database_url is None:
-        fail(
-            "SCLS_DATABASE_URL is not set: say which Postgres to migrate "
-            "(`scls dev` migrates its embedded one by itself)"
-        )
-    applied = asyncio.run(_migrate(settings.database_url))
+    applied = asyncio.run(migrate_database(settings_and_logging()))
     if applied:
         typer.echo("applied: " + ", ".join(applied))
     else:
         typer.echo("schema up to date")
-
-
-async def _migrate(database_url: str) -> list[str]:
-    import asyncpg
-
-    from store.migrate import migrate
-
-    try:
-        return await migrate(database_url)
-    except (
-        OSError,
-        asyncpg.InterfaceError,
-        asyncpg.InvalidAuthorizationSpecificationError,
-        asyncpg.InvalidCatalogNameError,
-    ) as error:
-        raise DatabaseUnavailable(
-            f"cannot connect to Postgres (SCLS_DATABASE_URL): {error}"
-        ) from error

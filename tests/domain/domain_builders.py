@@ -1,13 +1,15 @@
-"""Shared builders for the domain tests: a participant's support, an enrolment, and a
-way to apply what `decide` returns."""
+"""Shared builders for the domain tests: a participant's support, an enrolment, a way to
+apply what `decide` returns, and a whole programme run with realistic answers."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from domain.commands import Enrol
+from domain.commands import AdvanceTime, DecideTask, Enrol
 from domain.events import ParticipantEvent
-from domain.participant import ParticipantState, evolve
+from domain.participant import ParticipantState, decide, due, evolve, next_wakeup
+from domain.phases import ParticipantStatus
 from domain.support import SupportArrangements
+from domain.tasks import Outcome, Task
 
 PROGRAMME_START = datetime(2027, 9, 6, 9, 0, tzinfo=UTC)
 
@@ -41,3 +43,37 @@ def applied(state: ParticipantState, events: Sequence[ParticipantEvent]) -> Part
     for event in events:
         state = evolve(state, event)
     return state
+
+
+def realistic_answer_time(task: Task) -> datetime:
+    """Sign-offs come in the week before they fall due; Care Certificate standards are
+    spread over the placement; reviews and reports are answered a week after they open."""
+    if task.key.startswith("care_certificate."):
+        standard = int(task.key.split(".")[1])
+        return task.opened_at + timedelta(days=4 * standard)
+    if task.key.startswith(("progress_review.", "outplacement_report.")):
+        return task.opened_at + timedelta(weeks=1)
+    return max(task.opened_at, task.due_at - timedelta(days=5))
+
+
+def run_programme(
+    state: ParticipantState, now: datetime
+) -> tuple[ParticipantState, list[ParticipantEvent]]:
+    recorded: list[ParticipantEvent] = []
+    while state.status == ParticipantStatus.ACTIVE:
+        answers = sorted(state.open_tasks, key=lambda t: (realistic_answer_time(t), t.task_id))
+        wakeup = next_wakeup(state)
+        assert wakeup is not None and wakeup > now
+        if answers and realistic_answer_time(answers[0]) <= wakeup:
+            task = answers[0]
+            now = max(now, realistic_answer_time(task))
+            command: DecideTask | AdvanceTime = DecideTask(
+                task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE
+            )
+        else:
+            now, command = wakeup, AdvanceTime()
+        events = decide(state, command, now)
+        state = applied(state, events)
+        recorded.extend(events)
+        assert due(state, now) == []
+    return state, recorded

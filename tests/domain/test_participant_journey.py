@@ -4,7 +4,7 @@ sign-off answered at a realistic point, and the refusals people will see."""
 from datetime import datetime, timedelta
 
 import pytest
-from domain_builders import PROGRAMME_START, SUPPORT, applied, enrol_command
+from domain_builders import PROGRAMME_START, SUPPORT, applied, enrol_command, run_programme
 
 from domain.commands import AdvanceTime, DecideTask
 from domain.errors import AlreadyEnrolled, NotEnrolled, NotUtc, ParticipantNotActive
@@ -17,45 +17,11 @@ from domain.participant import (
     initial_state,
     next_wakeup,
 )
-from domain.phases import ParticipantStatus, Phase
+from domain.phases import Phase
 from domain.rag import RagStatus
-from domain.tasks import Outcome, Task, TaskStatus
+from domain.tasks import Outcome, TaskStatus
 
 ENROLLED_AT = PROGRAMME_START - timedelta(weeks=6)
-
-
-def realistic_answer_time(task: Task) -> datetime:
-    """Sign-offs come in the week before they fall due; Care Certificate standards are
-    spread over the placement; reviews and reports are answered a week after they open."""
-    if task.key.startswith("care_certificate."):
-        standard = int(task.key.split(".")[1])
-        return task.opened_at + timedelta(days=4 * standard)
-    if task.key.startswith(("progress_review.", "outplacement_report.")):
-        return task.opened_at + timedelta(weeks=1)
-    return max(task.opened_at, task.due_at - timedelta(days=5))
-
-
-def run_programme(
-    state: ParticipantState, now: datetime
-) -> tuple[ParticipantState, list[ParticipantEvent]]:
-    recorded: list[ParticipantEvent] = []
-    while state.status == ParticipantStatus.ACTIVE:
-        answers = sorted(state.open_tasks, key=lambda t: (realistic_answer_time(t), t.task_id))
-        wakeup = next_wakeup(state)
-        assert wakeup is not None and wakeup > now
-        if answers and realistic_answer_time(answers[0]) <= wakeup:
-            task = answers[0]
-            now = max(now, realistic_answer_time(task))
-            command: DecideTask | AdvanceTime = DecideTask(
-                task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE
-            )
-        else:
-            now, command = wakeup, AdvanceTime()
-        events = decide(state, command, now)
-        state = applied(state, events)
-        recorded.extend(events)
-        assert due(state, now) == []
-    return state, recorded
 
 
 def enrolled() -> tuple[ParticipantState, list[ParticipantEvent]]:

@@ -14,7 +14,6 @@ import asyncpg
 import psutil
 import pytest
 from rich.console import Console
-from stack_helpers import free_port, run_cli, stack_env
 from temporalio.client import Client
 
 from scls.settings import load_settings
@@ -22,6 +21,7 @@ from scls.stack.dev import run_dev
 from scls.stack.lock import DevLock
 from scls.stack.pids import ChildRecord
 from scls.stack.ports import port_is_free
+from tests.cli import free_port, run_cli, stack_env
 
 
 def test_second_dev_on_a_locked_folder_says_so(data_dir: Path, tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
-"""Shared by the stack tests: free ports, and running the real CLI in a subprocess."""
+"""Running the real `scls` command line in a subprocess, as a person at a terminal would."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from scls.stack.ports import free_port
 
-__all__ = ["free_port", "run_cli", "stack_env"]
+__all__ = ["free_port", "run_cli", "run_cli_async", "stack_env"]
 
 
 def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -27,7 +28,7 @@ def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def run_cli(
-    *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
+    *args: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "scls.cli", *args],
@@ -38,3 +39,10 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+async def run_cli_async(
+    *args: str, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`run_cli` from a test that also awaits servers: the event loop keeps running."""
+    return await asyncio.to_thread(run_cli, *args, env=env, cwd=cwd)
