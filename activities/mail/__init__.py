@@ -1,0 +1,1 @@
+"""The mail the engine sends: one plain-text template per notification kind."""

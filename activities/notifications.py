@@ -1,0 +1,221 @@
+"""The notification activity: mail for a person who should act on a participant's task.
+
+A workflow asks with ids only (`NotificationRequest`); names and addresses come from the
+people directory here, so they never enter Temporal's history.
+
+Exactly once, as far as SMTP allows: the mail is first written to the `outbox` under the
+request's idempotency key (the id of the event that asked for it), then sent while that
+row is locked, and marked sent in the same transaction. A retry, or a second attempt
+running at the same time, waits for the lock and finds the row sent. The one window left
+is a crash after the SMTP server accepted the mail and before the commit: the retry sends
+it again, with the same Message-ID, so the far end can tell it is a duplicate.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import hashlib
+import re
+from email.message import EmailMessage
+from email.utils import formatdate
+from enum import StrEnum
+
+import aiosmtplib
+import asyncpg
+from pydantic import BaseModel, ConfigDict
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.mail.templates import render
+from activities.notification_request import (
+    SEND_NOTIFICATION,
+    NotificationRequest,
+)
+from scls.logging import get_logger
+from scls.settings import Settings
+from store.pool import Connection
+
+UNKNOWN_RECIPIENT = "UnknownRecipient"
+MAIL_NOT_SENT = "MailNotSent"
+
+# Bounds how long a send holds the outbox row's lock (and a pooled connection).
+SMTP_TIMEOUT_SECONDS = 30.0
+
+# Lines up to SMTP's hard limit: the subject stays one header line and an ASCII body plain
+# text (not quoted-printable), readable with `cat` in the sink's folder. 7-bit, so any
+# server takes it (non-ASCII names are encoded).
+_MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998, cte_type="7bit")
+
+_MESSAGE_ID_SAFE = re.compile(r"[A-Za-z0-9._-]{1,200}")
+
+log = get_logger(__name__)
+
+
+class NotificationOutcome(StrEnum):
+    SENT = "sent"
+    ALREADY_SENT = "already_sent"
+
+
+class NotificationResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    outcome: NotificationOutcome
+    idempotency_key: str
+
+
+def message_id(idempotency_key: str, sender: str) -> str:
+    """The same Message-ID for every attempt at one notification."""
+    local = (
+        idempotency_key
+        if _MESSAGE_ID_SAFE.fullmatch(idempotency_key)
+        else hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+    )
+    domain = sender.rpartition("@")[2] or "scls.localhost"
+    return f"<scls.{local}@{domain}>"
+
+
+class NotificationActivities:
+    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+        self._pool = pool
+        self._settings = settings
+
+    @activity.defn(name=SEND_NOTIFICATION)
+    async def send_notification(self, request: NotificationRequest) -> NotificationResult:
+        key = request.idempotency_key
+        context = {"idempotency_key": key, "kind": request.kind.value}
+        async with self._pool.acquire() as connection:
+            # A retry whose mail is already in the outbox sends what was written then,
+            # even if the directory changed since.
+            if not await connection.fetchval(
+                "SELECT true FROM outbox WHERE idempotency_key = $1", key
+            ):
+                await self._write_to_outbox(connection, request)
+
+            async with connection.transaction():
+                row = await connection.fetchrow(
+                    "SELECT recipient, email, subject, body, sent_at, attempts FROM outbox"
+                    " WHERE idempotency_key = $1 FOR UPDATE",
+                    key,
+                )
+                assert row is not None  # written above; the outbox is never deleted from
+                context["recipient"] = row["recipient"]
+                if row["sent_at"] is not None:
+                    log.info("notification already sent", **context)
+                    return NotificationResult(
+                        outcome=NotificationOutcome.ALREADY_SENT, idempotency_key=key
+                    )
+                failure: Exception | None = None
+                try:
+                    await self._send(key, row["email"], row["subject"], row["body"])
+                except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+                    failure = error
+                else:
+                    await connection.execute(
+                        "UPDATE outbox SET sent_at = now(), attempts = attempts + 1,"
+                        " last_error = NULL WHERE idempotency_key = $1",
+                        key,
+                    )
+                if failure is not None:
+                    # Recorded (and committed) before the activity fails, so the outbox
+                    # shows why a mail is late.
+                    await connection.execute(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2"
+                        " WHERE idempotency_key = $1",
+                        key,
+                        f"{type(failure).__name__}: {failure}"[:2000],
+                    )
+        if failure is not None:
+            # The SMTP error text can carry the address: it stays in the outbox, and
+            # Temporal (which retries this) gets the kind of failure only.
+            code = getattr(failure, "code", None)
+            reason = type(failure).__name__ + (f", SMTP {code}" if code else "")
+            log.warning(
+                "notification not sent", reason=reason, attempts=row["attempts"] + 1, **context
+            )
+            raise ApplicationError(
+                f"mail {key} not sent ({reason}); the outbox row has the error",
+                type=MAIL_NOT_SENT,
+            ) from None
+        log.info("notification sent", **context)
+        return NotificationResult(outcome=NotificationOutcome.SENT, idempotency_key=key)
+
+    async def _write_to_outbox(self, connection: Connection, request: NotificationRequest) -> None:
+        names = {
+            record["person_id"]: record
+            for record in await connection.fetch(
+                "SELECT person_id, display_name, email FROM people WHERE person_id = ANY($1)",
+                [
+                    person
+                    for person in (request.recipient, request.participant_id, request.assignee)
+                    if person is not None
+                ],
+            )
+        }
+        recipient = names.get(request.recipient)
+        if recipient is None:
+            raise ApplicationError(
+                f"recipient {request.recipient!r} is not in the people directory",
+                type=UNKNOWN_RECIPIENT,
+                non_retryable=True,
+            )
+        participant = names.get(request.participant_id)
+        if participant is None:
+            log.warning(
+                "participant not in the people directory: mail names them by id",
+                idempotency_key=request.idempotency_key,
+                participant_id=request.participant_id,
+            )
+
+        def name(person: str | None) -> str | None:
+            if person is None:
+                return None
+            found = names.get(person)
+            return found["display_name"] if found is not None else person
+
+        mail = render(
+            request.kind,
+            recipient=recipient["display_name"],
+            participant=name(request.participant_id) or request.participant_id,
+            task_title=request.task_title,
+            due_at=request.due_at,
+            reminder_number=request.reminder_number,
+            escalation_level=request.escalation_level,
+            assignee=name(request.assignee),
+        )
+        # Two first attempts at once both get here: the key lets one row in.
+        await connection.execute(
+            "INSERT INTO outbox (idempotency_key, recipient, email, subject, body, workflow_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING",
+            request.idempotency_key,
+            request.recipient,
+            recipient["email"],
+            mail.subject,
+            mail.body,
+            request.workflow_id,
+        )
+
+    async def _send(self, key: str, email: str, subject: str, body: str) -> None:
+        settings = self._settings
+        message = EmailMessage(policy=_MAIL_POLICY)
+        message["From"] = settings.smtp_sender
+        message["To"] = email
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False, usegmt=True)
+        message["Message-ID"] = message_id(key, settings.smtp_sender)
+        message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+        message.set_content(body)
+        await aiosmtplib.send(
+            message.as_bytes(policy=_MAIL_POLICY),  # aiosmtplib would fold with its own
+            sender=settings.smtp_sender,
+            recipients=[email],
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=(
+                settings.smtp_password.get_secret_value()
+                if settings.smtp_password is not None
+                else None
+            ),
+            start_tls=settings.smtp_starttls,
+            timeout=SMTP_TIMEOUT_SECONDS,
+        )

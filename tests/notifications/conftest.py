@@ -1,0 +1,46 @@
+"""Fixtures of the notification tests: a real SMTP sink on a free port, people in the
+directory, and the activity wired to both."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from activities.notifications import NotificationActivities
+from scls.settings import load_settings
+from scls.stack.ports import free_port
+from scls.stack.smtp_sink import SmtpSink
+
+PEOPLE = [
+    ("mgr-1", "Ann Manager", "ann.manager@example.org"),
+    ("asr-1", "Bob Assessor", "bob.assessor@example.org"),
+    ("par-1", "Pat Participant", "pat.participant@example.org"),
+]
+
+
+@pytest.fixture
+async def sink(tmp_path: Path) -> AsyncIterator[SmtpSink]:
+    server = SmtpSink(tmp_path / "data", port=free_port())
+    await asyncio.to_thread(server.start)
+    try:
+        yield server
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+@pytest.fixture
+async def people(pool: asyncpg.Pool) -> None:
+    await pool.executemany(
+        "INSERT INTO people (person_id, display_name, email, roles) VALUES ($1, $2, $3, $4)",
+        [(person, name, email, ["manager"]) for person, name, email in PEOPLE],
+    )
+
+
+@pytest.fixture
+def notifications(pool: asyncpg.Pool, sink: SmtpSink, people: None) -> NotificationActivities:
+    settings = load_settings(smtp_host=sink.host, smtp_port=sink.port, smtp_sender="scls@scls.test")
+    return NotificationActivities(pool, settings)

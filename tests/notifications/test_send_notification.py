@@ -1,0 +1,230 @@
+"""The notification activity against real Postgres and a real SMTP server (the sink):
+what the mail says, and that retries and concurrent attempts send it once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+import structlog
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.notification_request import NotificationKind, NotificationRequest
+from activities.notifications import (
+    MAIL_NOT_SENT,
+    UNKNOWN_RECIPIENT,
+    NotificationActivities,
+    NotificationOutcome,
+    message_id,
+)
+from scls.stack.smtp_sink import SmtpSink
+
+pytestmark = pytest.mark.postgres
+
+DUE = datetime(2025, 3, 3, 17, 0, tzinfo=UTC)
+
+
+def reminder(key: str = "0b6f0e9c-2d55-4c1e-9a43-7d1b2f1e0c01") -> NotificationRequest:
+    return NotificationRequest(
+        idempotency_key=key,
+        kind=NotificationKind.TASK_REMINDER,
+        recipient="mgr-1",
+        participant_id="par-1",
+        task_id="task-7",
+        task_title="Summer Institute sign-off",
+        due_at=DUE,
+        reminder_number=2,
+        workflow_id="participant-par-1",
+    )
+
+
+async def outbox_rows(pool: asyncpg.Pool) -> list[asyncpg.Record]:
+    return await pool.fetch("SELECT * FROM outbox ORDER BY created_at")
+
+
+async def test_reminder_is_delivered_with_its_recipient_and_subject(
+    notifications: NotificationActivities, sink: SmtpSink, pool: asyncpg.Pool
+) -> None:
+    request = reminder()
+    with structlog.testing.capture_logs() as logs:
+        result = await ActivityEnvironment().run(notifications.send_notification, request)
+
+    assert result.outcome is NotificationOutcome.SENT
+    assert result.idempotency_key == request.idempotency_key
+    [mail] = sink.messages()
+    assert mail["To"] == "ann.manager@example.org"
+    assert mail["From"] == "scls@scls.test"
+    assert mail["Subject"] == (
+        "Reminder 2: Summer Institute sign-off for Pat Participant is waiting for you"
+    )
+    assert mail["Message-ID"] == message_id(request.idempotency_key, "scls@scls.test")
+    assert mail["Message-ID"] == f"<scls.{request.idempotency_key}@scls.test>"
+    assert mail["Delivered-To"] == "ann.manager@example.org"
+    body = mail.get_content()
+    assert body.startswith("Dear Ann Manager,")
+    assert "is due on Monday 3 March 2025" in body
+    assert "This is reminder number 2." in body
+
+    [row] = await outbox_rows(pool)
+    assert row["sent_at"] is not None
+    assert row["attempts"] == 1
+    assert row["recipient"] == "mgr-1"
+    assert row["workflow_id"] == "participant-par-1"
+    # Log lines carry ids, never names or addresses.
+    assert logs, "the send is logged"
+    for line in logs:
+        text = repr(line)
+        assert "example.org" not in text
+        assert "Ann Manager" not in text
+        assert "Pat Participant" not in text
+
+
+async def test_escalation_says_it_is_escalated_and_who_it_waits_on(
+    notifications: NotificationActivities, sink: SmtpSink
+) -> None:
+    request = NotificationRequest(
+        idempotency_key="esc-1",
+        kind=NotificationKind.TASK_ESCALATED,
+        recipient="mgr-1",
+        participant_id="par-1",
+        task_title="Outplacement report",
+        due_at=DUE,
+        escalation_level=1,
+        assignee="asr-1",
+    )
+    await ActivityEnvironment().run(notifications.send_notification, request)
+
+    [mail] = sink.messages()
+    assert mail["Subject"] == (
+        "Escalated to you: Outplacement report for Pat Participant is overdue"
+    )
+    body = mail.get_content()
+    assert "has been escalated to you (escalation level 1)" in body
+    assert "It is waiting on Bob Assessor." in body
+
+
+@pytest.mark.parametrize("kind", list(NotificationKind))
+async def test_every_kind_renders_and_sends(
+    kind: NotificationKind, notifications: NotificationActivities, sink: SmtpSink
+) -> None:
+    request = NotificationRequest(
+        idempotency_key=f"key-{kind.value}",
+        kind=kind,
+        recipient="mgr-1",
+        participant_id="par-1",
+        assignee="asr-1",
+    )
+    await ActivityEnvironment().run(notifications.send_notification, request)
+    [mail] = sink.messages()
+    assert "Pat Participant" in mail["Subject"]
+    assert "Pat Participant" in mail.get_content()
+
+
+async def test_a_retried_send_sends_nothing_more(
+    notifications: NotificationActivities, sink: SmtpSink, pool: asyncpg.Pool
+) -> None:
+    request = reminder()
+    first = await ActivityEnvironment().run(notifications.send_notification, request)
+    again = await ActivityEnvironment().run(notifications.send_notification, request)
+
+    assert first.outcome is NotificationOutcome.SENT
+    assert again.outcome is NotificationOutcome.ALREADY_SENT
+    assert len(sink.messages()) == 1
+    [row] = await outbox_rows(pool)
+    assert row["sent_at"] is not None
+    assert row["attempts"] == 1
+
+
+async def test_smtp_failure_is_recorded_and_a_later_retry_sends_once(
+    notifications: NotificationActivities, sink: SmtpSink, pool: asyncpg.Pool
+) -> None:
+    request = reminder()
+    await asyncio.to_thread(sink.stop)
+
+    with pytest.raises(ApplicationError) as raised:
+        await ActivityEnvironment().run(notifications.send_notification, request)
+    assert raised.value.type == MAIL_NOT_SENT
+    assert not raised.value.non_retryable
+    assert "example.org" not in str(raised.value)  # Temporal's history gets no address
+    [row] = await outbox_rows(pool)
+    assert row["sent_at"] is None
+    assert row["attempts"] == 1
+    assert row["last_error"]
+
+    await asyncio.to_thread(sink.start)
+    result = await ActivityEnvironment().run(notifications.send_notification, request)
+    assert result.outcome is NotificationOutcome.SENT
+    again = await ActivityEnvironment().run(notifications.send_notification, request)
+    assert again.outcome is NotificationOutcome.ALREADY_SENT
+
+    assert len(sink.messages()) == 1
+    [row] = await outbox_rows(pool)
+    assert row["sent_at"] is not None
+    assert row["attempts"] == 2
+    assert row["last_error"] is None
+
+
+async def test_unknown_recipient_is_not_retried_and_names_the_person(
+    notifications: NotificationActivities, sink: SmtpSink, pool: asyncpg.Pool
+) -> None:
+    request = reminder().model_copy(update={"recipient": "nobody-9"})
+
+    with pytest.raises(ApplicationError) as raised:
+        await ActivityEnvironment().run(notifications.send_notification, request)
+    assert raised.value.type == UNKNOWN_RECIPIENT
+    assert raised.value.non_retryable
+    assert "nobody-9" in str(raised.value)
+    assert await outbox_rows(pool) == []
+    assert sink.messages() == []
+
+
+async def test_participant_missing_from_the_directory_is_named_by_id(
+    notifications: NotificationActivities, sink: SmtpSink
+) -> None:
+    request = reminder().model_copy(update={"participant_id": "par-unknown"})
+    await ActivityEnvironment().run(notifications.send_notification, request)
+    [mail] = sink.messages()
+    assert "for par-unknown" in mail["Subject"]
+
+
+async def test_concurrent_sends_of_one_request_send_one_mail(
+    notifications: NotificationActivities, sink: SmtpSink, pool: asyncpg.Pool
+) -> None:
+    request = reminder()
+    results = await asyncio.gather(
+        *(ActivityEnvironment().run(notifications.send_notification, request) for _ in range(5))
+    )
+
+    outcomes = sorted(result.outcome for result in results)
+    assert outcomes == [NotificationOutcome.ALREADY_SENT] * 4 + [NotificationOutcome.SENT]
+    assert len(sink.messages()) == 1
+    [row] = await outbox_rows(pool)
+    assert row["attempts"] == 1
+
+
+async def test_different_requests_each_send(
+    notifications: NotificationActivities, sink: SmtpSink, pool: asyncpg.Pool
+) -> None:
+    await asyncio.gather(
+        *(
+            ActivityEnvironment().run(notifications.send_notification, reminder(f"key-{n}"))
+            for n in range(3)
+        )
+    )
+    assert len(sink.messages()) == 3
+    assert len(await outbox_rows(pool)) == 3
+
+
+async def test_names_outside_ascii_arrive_intact(
+    notifications: NotificationActivities, sink: SmtpSink, pool: asyncpg.Pool
+) -> None:
+    await pool.execute(
+        "UPDATE people SET display_name = 'Zoë Ó Súilleabháin' WHERE person_id = 'par-1'"
+    )
+    await ActivityEnvironment().run(notifications.send_notification, reminder())
+    [mail] = sink.messages()
+    assert "for Zoë Ó Súilleabháin is waiting" in mail["Subject"]
+    assert "for Zoë Ó Súilleabháin is waiting" in mail.get_content()
