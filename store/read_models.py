@@ -1,9 +1,16 @@
-"""Every read model the event store keeps, in the order they are updated."""
+"""Every read model the event store keeps, in the order they are updated.
+
+The task inbox reads the participant state PARTICIPANT_PROGRESS has just written in the
+same transaction, so it must come after it.
+"""
 
 from __future__ import annotations
 
 from store.cohort_summary import COHORT_SUMMARY
+from store.inbox import TaskInboxProjector
 from store.participant_progress import PARTICIPANT_PROGRESS
 from store.projections import Projections
 
-PROJECTIONS = Projections([PARTICIPANT_PROGRESS, COHORT_SUMMARY])
+TASK_INBOX = TaskInboxProjector(PARTICIPANT_PROGRESS)
+
+PROJECTIONS = Projections([PARTICIPANT_PROGRESS, TASK_INBOX, COHORT_SUMMARY])

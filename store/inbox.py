@@ -1,0 +1,275 @@
+"""Read model: the task inbox, every participant's open tasks as managers' to-do lists.
+
+`task_inbox` holds one row per open task and `task_delegation` every delegation granted on
+a participant, both kept from the participant's folded state in the append transaction.
+Nothing that depends on the clock is stored, because it would go stale between events:
+a task is overdue when `due_at <= now`, and a delegate stands in for an assignee while
+now is inside their window; both are worked out when the inbox is read.
+
+The projector does not fold events itself. It runs after PARTICIPANT_PROGRESS in the same
+transaction and reads the state that projector has just written, so the inbox and the
+progress read model come from one fold (and one `evolve`) and cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict
+
+from domain.participant import ParticipantState
+from domain.roles import Role
+from domain.tasks import TaskKind
+from store.envelope import StoredEvent
+from store.folded_state import FoldedStateProjector
+from store.pool import Connection
+
+STREAM_PREFIX = "participant-"
+
+# Events that never change a participant's open tasks or delegations: a batch of only
+# these leaves the inbox as it is. A list of what to skip, not of what to handle, so an
+# event type added later is projected until someone decides it need not be.
+_LEAVES_INBOX_ALONE = frozenset(
+    {
+        "TaskReminderDue",  # the inbox keeps no reminder count for this reason
+        "DecisionRefused",
+        "RagChanged",
+        "OutplacementStarted",
+        "OutplacementEnded",
+    }
+)
+
+
+class ProjectionOrderError(RuntimeError):
+    """The inbox projector ran before the participant progress it reads was updated."""
+
+
+class TaskInboxProjector:
+    """Keeps task_inbox and task_delegation from the state the progress projector wrote."""
+
+    def __init__(self, progress: FoldedStateProjector[ParticipantState]) -> None:
+        self.name = "task_inbox"
+        self.tables: tuple[str, ...] = ("task_inbox", "task_delegation")
+        self._progress = progress
+
+    def wants(self, stream: str) -> bool:
+        return stream.startswith(STREAM_PREFIX)
+
+    async def apply(
+        self, connection: Connection, stream: str, events: Sequence[StoredEvent]
+    ) -> None:
+        # Reminders are most of a participant's events; skipping them saves loading state.
+        if all(event.type in _LEAVES_INBOX_ALONE for event in events):
+            return
+        participant_id = stream.removeprefix(STREAM_PREFIX)
+        state = await self._progress.load(connection, participant_id)
+        if state is None or state.version != events[-1].version:
+            raise ProjectionOrderError(
+                f"participant progress of {participant_id} is at version "
+                f"{None if state is None else state.version}, not {events[-1].version}: "
+                "the task inbox projector must come after PARTICIPANT_PROGRESS"
+            )
+        await write_inbox(connection, state)
+
+
+async def write_inbox(connection: Connection, state: ParticipantState) -> None:
+    """Replace one participant's rows with those of `state`: a handful of rows each time."""
+    participant_id = state.participant_id
+    await connection.execute("DELETE FROM task_inbox WHERE participant_id = $1", participant_id)
+    tasks = state.open_tasks
+    if tasks:
+        await connection.execute(
+            """
+            INSERT INTO task_inbox (participant_id, task_id, cohort_id, kind, title, phase,
+                                    assignee, role, opened_at, due_at, escalation_level)
+            SELECT $1, t.task_id, $2, t.kind, t.title, t.phase, t.assignee, t.role,
+                   t.opened_at, t.due_at, t.escalation_level
+            FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                        $8::text[], $9::timestamptz[], $10::timestamptz[], $11::int[])
+                 AS t(task_id, kind, title, phase, assignee, role, opened_at, due_at,
+                      escalation_level)
+            """,
+            participant_id,
+            state.cohort_id,
+            [t.task_id for t in tasks],
+            [t.kind.value for t in tasks],
+            [t.title for t in tasks],
+            [t.phase.value if t.phase else None for t in tasks],
+            [t.assignee for t in tasks],
+            [t.role.value for t in tasks],
+            [t.opened_at for t in tasks],
+            [t.due_at for t in tasks],
+            [t.escalation_level for t in tasks],
+        )
+    await connection.execute(
+        "DELETE FROM task_delegation WHERE participant_id = $1", participant_id
+    )
+    delegations = state.delegations
+    if delegations:
+        await connection.execute(
+            """
+            INSERT INTO task_delegation (participant_id, delegation_id, from_person,
+                                         to_person, starts_at, until, granted_by, ended)
+            SELECT $1, d.* FROM unnest($2::int[], $3::text[], $4::text[],
+                                       $5::timestamptz[], $6::timestamptz[], $7::text[],
+                                       $8::bool[]) AS d
+            """,
+            participant_id,
+            [d.delegation_id for d in delegations],
+            [d.from_person for d in delegations],
+            [d.to_person for d in delegations],
+            [d.starts_at for d in delegations],
+            [d.until for d in delegations],
+            [d.granted_by for d in delegations],
+            [d.ended for d in delegations],
+        )
+
+
+# --- reading the inbox --------------------------------------------------------------------
+
+
+class InboxEntry(BaseModel):
+    """One open task as an inbox shows it, with what depends on the clock worked out at
+    the instant of the query."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    participant_id: str
+    participant_name: str  # the directory's display name, or the id if they are not in it
+    cohort_id: str | None
+    kind: TaskKind
+    title: str
+    phase: str | None
+    assignee: str
+    assignee_name: str
+    role: Role
+    opened_at: datetime
+    due_at: datetime
+    overdue: bool
+    escalation_level: int
+    delegate: str | None  # who may decide for the assignee now, if anyone
+    delegate_name: str | None
+
+
+Sort = Literal["due", "escalation", "opened", "participant"]
+
+_ORDER_BY: dict[str, str] = {
+    "due": "t.due_at, t.participant_id, t.task_id",
+    "escalation": "t.escalation_level DESC, t.due_at, t.participant_id, t.task_id",
+    "opened": "t.opened_at, t.participant_id, t.task_id",
+    "participant": "participant_name, t.participant_id, t.due_at, t.task_id",
+}
+
+# $1 is always the instant of the query: the caller's, or the database's clock.
+_NOW = "coalesce($1::timestamptz, now())"
+
+# Who stands in for the row's assignee at _NOW: the latest grant whose window covers it.
+_DELEGATE = f"""
+    LEFT JOIN LATERAL (
+        SELECT d.to_person FROM task_delegation d
+        WHERE d.participant_id = t.participant_id AND d.from_person = t.assignee
+          AND d.starts_at <= {_NOW} AND {_NOW} < d.until
+        ORDER BY d.delegation_id DESC LIMIT 1
+    ) AS delegation ON true
+"""
+
+
+def _sources(assignee_param: str | None) -> str:
+    """Where the rows come from. For one person: their own tasks (index on assignee,
+    due_at) and those of people with a delegation to them open now (index on to_person),
+    as two index scans rather than one OR that would read the whole table."""
+    if assignee_param is None:
+        return "task_inbox t"
+    return f"""
+        (SELECT * FROM task_inbox WHERE assignee = {assignee_param}
+         UNION
+         SELECT i.* FROM task_delegation d
+         JOIN task_inbox i ON i.participant_id = d.participant_id AND i.assignee = d.from_person
+         WHERE d.to_person = {assignee_param} AND d.starts_at <= {_NOW} AND {_NOW} < d.until
+        ) AS t
+    """
+
+
+async def open_tasks(
+    pool: asyncpg.Pool | Connection,
+    *,
+    assignee: str | None = None,
+    role: Role | str | None = None,
+    cohort: str | None = None,
+    kind: TaskKind | str | None = None,
+    participant: str | None = None,
+    overdue: bool | None = None,
+    sort: Sort = "due",
+    limit: int = 200,
+    now: datetime | None = None,
+) -> list[InboxEntry]:
+    """Open tasks matching every filter given, `sort` first, at most `limit`.
+
+    `assignee` finds a person's inbox: the tasks assigned to them and those delegated to
+    them now. `overdue` True keeps only tasks due at or before now, False only the others.
+    `now` is the database's clock unless given (tests, and "what will be overdue on ...").
+    """
+    if sort not in _ORDER_BY:
+        raise ValueError(f"unknown sort {sort!r}; one of {', '.join(_ORDER_BY)}")
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    arguments: list[Any] = [now]
+
+    def parameter(value: Any) -> str:
+        arguments.append(value)
+        return f"${len(arguments)}"
+
+    assignee_param = parameter(assignee) if assignee is not None else None
+    conditions: list[str] = []
+    if assignee_param is not None:
+        # The deputy sees a delegated task only while the latest grant names them.
+        conditions.append(
+            f"(t.assignee = {assignee_param} OR delegation.to_person = {assignee_param})"
+        )
+    for column, value in (
+        ("t.role", role),
+        ("t.cohort_id", cohort),
+        ("t.kind", kind),
+        ("t.participant_id", participant),
+    ):
+        if value is not None:
+            conditions.append(f"{column} = {parameter(str(value))}")
+    if overdue is True:
+        conditions.append(f"t.due_at <= {_NOW}")
+    elif overdue is False:
+        conditions.append(f"t.due_at > {_NOW}")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    query = f"""
+        SELECT t.task_id, t.participant_id,
+               coalesce(participant.display_name, t.participant_id) AS participant_name,
+               t.cohort_id, t.kind, t.title, t.phase, t.assignee,
+               coalesce(assignee.display_name, t.assignee) AS assignee_name,
+               t.role, t.opened_at, t.due_at, t.due_at <= {_NOW} AS overdue,
+               t.escalation_level,
+               delegation.to_person AS delegate,
+               CASE WHEN delegation.to_person IS NOT NULL
+                    THEN coalesce(deputy.display_name, delegation.to_person) END
+                   AS delegate_name
+        FROM {_sources(assignee_param)}
+        {_DELEGATE}
+        LEFT JOIN people participant ON participant.person_id = t.participant_id
+        LEFT JOIN people assignee ON assignee.person_id = t.assignee
+        LEFT JOIN people deputy ON deputy.person_id = delegation.to_person
+        {where}
+        ORDER BY {_ORDER_BY[sort]}
+        LIMIT {parameter(limit)}
+    """
+    rows = await pool.fetch(query, *arguments)
+    return [InboxEntry.model_validate(dict(row)) for row in rows]
+
+
+async def participants_with_tasks_for(pool: asyncpg.Pool | Connection, person: str) -> list[str]:
+    """The participants with an open task assigned to `person`, in id order."""
+    rows = await pool.fetch(
+        "SELECT DISTINCT participant_id FROM task_inbox WHERE assignee = $1 ORDER BY 1", person
+    )
+    return [row["participant_id"] for row in rows]
