@@ -6,8 +6,10 @@ import typer
 
 from scls.cli.db import db
 from scls.cli.dev import dev
+from scls.cli.people import people
 from scls.cli.projections import projections
 from scls.cli.settings import settings
+from scls.cli.tasks import tasks
 from scls.cli.worker import worker
 
 app = typer.Typer(
@@ -22,6 +24,8 @@ app.command("worker")(worker)
 app.command("settings")(settings)
 app.add_typer(db, name="db")
 app.add_typer(projections, name="projections")
+app.add_typer(people, name="people")
+app.add_typer(tasks, name="tasks")
 
 
 def main() -> None:

@@ -1,0 +1,143 @@
+"""`scls people ...`: the people directory (who the person ids on tasks are).
+
+`load` takes a YAML or JSON file with `providers`, `homes` and `people`; the whole file is
+checked (ids unique, every reference resolves) before anything is written, and is then
+written in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from domain.people import Directory, Person
+from domain.roles import Role
+from scls.cli.common import database, settings_and_logging
+from scls.cli.errors import expected_errors, fail
+from scls.settings import Settings
+
+people = typer.Typer(help="The people directory.", no_args_is_help=True)
+
+
+def _read_file(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot read {path}: {error.strerror or error}")
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            fail(f"{path} is not valid JSON: {error}")
+    import yaml  # YAML is a superset of JSON, so any other suffix is read as YAML
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        fail(f"{path} is not valid YAML: {error}")
+
+
+def _where(location: tuple[int | str, ...], data: Any) -> str:
+    """A readable place in the file: 'people[3] (P-rm-1).email'."""
+    parts: list[str] = []
+    node = data
+    for step in location:
+        if isinstance(step, int):
+            label = f"[{step}]"
+            node = node[step] if isinstance(node, list) and step < len(node) else None
+            if isinstance(node, dict):
+                ids = (node.get(k) for k in ("person_id", "home_id", "provider_id"))
+                named = next((i for i in ids if isinstance(i, str)), None)
+                if named is not None:
+                    label += f" ({named})"
+            parts.append(label)
+        else:
+            node = node.get(step) if isinstance(node, dict) else None
+            parts.append(f".{step}" if parts else str(step))
+    return "".join(parts) or "the file"
+
+
+def directory_problems(error: ValidationError, data: Any) -> list[str]:
+    problems: list[str] = []
+    for item in error.errors():
+        message = item["msg"].removeprefix("Value error, ")
+        where = _where(tuple(item["loc"]), data)
+        if where == "the file":
+            problems.extend(part.strip() for part in message.split("; "))
+        else:
+            problems.append(f"{where}: {message}")
+    return problems
+
+
+def parse_directory(path: Path) -> Directory:
+    """The validated directory in `path`; every problem printed and exit 2 otherwise."""
+    data = _read_file(path)
+    if not isinstance(data, dict):
+        fail(f"{path} must hold a mapping with providers, homes and people")
+    try:
+        return Directory.model_validate(data)
+    except ValidationError as error:
+        problems = directory_problems(error, data)
+        fail(
+            f"{path} is not a valid directory; nothing was loaded:\n"
+            + "\n".join(f"  - {problem}" for problem in problems)
+        )
+
+
+@people.command("load")
+@expected_errors
+def load_command(
+    file: Annotated[Path, typer.Argument(help="YAML or JSON: providers, homes, people.")],
+) -> None:
+    """Add or update providers, homes and people from FILE, all or nothing."""
+    directory = parse_directory(file)
+    result = asyncio.run(_load(settings_and_logging(), directory))
+    typer.echo(f"loaded {result.providers} providers, {result.homes} homes, {result.people} people")
+
+
+async def _load(settings: Settings, directory: Directory) -> Any:
+    from store.directory import DirectoryConflict, load_directory
+
+    async with database(settings) as pool:
+        try:
+            return await load_directory(pool, directory)
+        except DirectoryConflict as conflict:
+            fail(f"{conflict}; nothing was loaded")
+
+
+@people.command("list")
+@expected_errors
+def list_command(
+    role: Annotated[Role | None, typer.Option(help="Only people holding this role.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON, for scripts.")] = False,
+) -> None:
+    """Everyone in the directory, by name."""
+    found = asyncio.run(_people(settings_and_logging(), role))
+    if as_json:
+        typer.echo(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
+        return
+    table = Table("id", "name", "email", "roles", "home", "provider")
+    for person in found:
+        table.add_row(
+            person.person_id,
+            person.display_name,
+            person.email,
+            ", ".join(sorted(person.roles)),
+            person.home_id or "",
+            person.provider_id or "",
+        )
+    Console(highlight=False).print(table)
+
+
+async def _people(settings: Settings, role: Role | None) -> list[Person]:
+    from store.directory import people as directory_people
+
+    async with database(settings) as pool:
+        return await directory_people(pool, role=role)
