@@ -1,8 +1,9 @@
 """`scls dev`: the whole engine on one machine, in one data folder, until Ctrl-C.
 
 Order of start: Postgres (unless SCLS_DATABASE_URL is set), migrations, Temporal's dev
-server, then the worker in this process. Stop is the reverse, and also happens when any
-step of the start fails, so nothing is left running.
+server, the SMTP sink (unless SCLS_SMTP_HOST names a real mail server), then the worker
+in this process. Stop is the reverse, and also happens when any step of the start fails,
+so nothing is left running.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from scls.stack.lock import DevLock
 from scls.stack.pids import ChildRecord
 from scls.stack.ports import require_free_ports
 from scls.stack.postgres_embedded import EmbeddedPostgres
+from scls.stack.smtp_sink import SmtpSink
 from scls.stack.temporal_dev import TemporalDevServer
 
 log = get_logger(__name__)
@@ -43,6 +45,7 @@ class StackAddresses:
     data_dir: Path
     task_queue: str
     namespace: str
+    mail: str
 
 
 def _panel(addresses: StackAddresses) -> Panel:
@@ -55,9 +58,18 @@ def _panel(addresses: StackAddresses) -> Panel:
     table.add_row("Postgres", addresses.database_url)
     if addresses.psql:
         table.add_row("psql", addresses.psql)
+    table.add_row("Mail", addresses.mail)
     table.add_row("Data folder", str(addresses.data_dir))
     table.add_row("Task queue", addresses.task_queue)
     return Panel(table, title="scls dev is running", subtitle="Ctrl-C to stop", expand=False)
+
+
+# Mail to these hosts goes to the sink `scls dev` runs; any other is a real mail server.
+LOCAL_SMTP_HOSTS = ("127.0.0.1", "localhost")
+
+
+def runs_smtp_sink(settings: Settings) -> bool:
+    return settings.smtp_host in LOCAL_SMTP_HOSTS
 
 
 def _required_ports(settings: Settings) -> dict[str, int]:
@@ -67,6 +79,8 @@ def _required_ports(settings: Settings) -> dict[str, int]:
     }
     if settings.database_url is None:
         ports["SCLS_DEV_POSTGRES_PORT"] = settings.dev_postgres_port
+    if runs_smtp_sink(settings):
+        ports["SCLS_SMTP_PORT"] = settings.smtp_port
     values = list(ports.values())
     for setting, port in ports.items():
         if values.count(port) > 1:
@@ -170,10 +184,26 @@ async def _start_and_serve(
     if temporal.pid is not None:
         record.add("temporal", temporal.pid)
 
+    worker_update: dict[str, object] = {
+        "temporal_address": temporal.address,
+        "database_url": database_url,
+    }
+    if runs_smtp_sink(settings):
+        sink = SmtpSink(data_dir, port=settings.smtp_port)
+        console.print(f"starting the SMTP sink on {sink.url}…")
+
+        async def stop_sink() -> None:
+            await asyncio.to_thread(sink.stop)
+
+        undo.append(("SMTP sink", stop_sink))
+        await asyncio.to_thread(sink.start)
+        worker_update["smtp_host"] = sink.host
+        mail = f"{sink.url}, kept in {sink.new_mail}"
+    else:
+        mail = f"smtp://{settings.smtp_host}:{settings.smtp_port} (SCLS_SMTP_HOST, not kept here)"
+
     # The worker talks to the embedded parts, whatever the configured addresses say.
-    worker_settings = settings.model_copy(
-        update={"temporal_address": temporal.address, "database_url": database_url}
-    )
+    worker_settings = settings.model_copy(update=worker_update)
     worker_stop = asyncio.Event()
     worker_task = asyncio.create_task(worker(worker_settings, worker_stop, database_url))
 
@@ -195,6 +225,7 @@ async def _start_and_serve(
                 data_dir=data_dir,
                 task_queue=settings.temporal_task_queue,
                 namespace=settings.temporal_namespace,
+                mail=mail,
             )
         )
     )
@@ -209,4 +240,6 @@ async def _start_and_serve(
         if error is not None:
             raise StackError(f"the worker stopped: {error}") from error
         raise StackError("the worker stopped on its own")
-    console.print("stop requested (Ctrl-C or SIGTERM): stopping the worker, Temporal, Postgres")
+    console.print(
+        "stop requested (Ctrl-C or SIGTERM): stopping the worker, the mail sink, Temporal, Postgres"
+    )
