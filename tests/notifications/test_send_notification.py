@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 import structlog
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -20,6 +22,8 @@ from activities.notifications import (
     NotificationOutcome,
     message_id,
 )
+from scls.settings import load_settings
+from scls.stack.ports import free_port
 from scls.stack.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.postgres
@@ -228,3 +232,38 @@ async def test_names_outside_ascii_arrive_intact(
     [mail] = sink.messages()
     assert "for Zoë Ó Súilleabháin is waiting" in mail["Subject"]
     assert "for Zoë Ó Súilleabháin is waiting" in mail.get_content()
+
+
+class _SlowFarEnd:
+    """An SMTP server that takes its time over each mail, as a busy one does."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.received: list[bytes] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        await asyncio.sleep(self.delay)
+        self.received.append(envelope.original_content or b"")
+        return "250 OK"
+
+
+async def test_a_retry_during_a_slow_send_waits_for_it_and_sends_nothing(
+    pool: asyncpg.Pool, people: None
+) -> None:
+    far_end = _SlowFarEnd(delay=1.0)
+    controller = Controller(far_end, hostname="127.0.0.1", port=free_port())
+    await asyncio.to_thread(controller.start)
+    try:
+        settings = load_settings(smtp_host="127.0.0.1", smtp_port=controller.port)
+        notifications = NotificationActivities(pool, settings)
+        first = asyncio.create_task(
+            ActivityEnvironment().run(notifications.send_notification, reminder())
+        )
+        await asyncio.sleep(0.3)  # the first attempt is in the middle of its send
+        retry = await ActivityEnvironment().run(notifications.send_notification, reminder())
+        assert first.done(), "the retry waited for the first attempt's lock"
+        assert (await first).outcome is NotificationOutcome.SENT
+        assert retry.outcome is NotificationOutcome.ALREADY_SENT
+        assert len(far_end.received) == 1
+    finally:
+        await asyncio.to_thread(controller.stop)
