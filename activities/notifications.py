@@ -13,6 +13,7 @@ it again, with the same Message-ID, so the far end can tell it is a duplicate.
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
 import hashlib
 import re
@@ -78,12 +79,15 @@ class NotificationActivities:
     def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
         self._pool = pool
         self._settings = settings
+        # Each send holds a pooled connection (and the row lock) while the mail server
+        # talks: at most half the pool, so a slow server cannot starve the event store.
+        self._sending = asyncio.Semaphore(max(1, pool.get_max_size() // 2))
 
     @activity.defn(name=SEND_NOTIFICATION)
     async def send_notification(self, request: NotificationRequest) -> NotificationResult:
         key = request.idempotency_key
         context = {"idempotency_key": key, "kind": request.kind.value}
-        async with self._pool.acquire() as connection:
+        async with self._sending, self._pool.acquire() as connection:
             # A retry whose mail is already in the outbox sends what was written then,
             # even if the directory changed since.
             if not await connection.fetchval(
