@@ -19,8 +19,9 @@ from rich.table import Table
 
 from domain.people import Directory, Person
 from domain.roles import Role
-from scls.cli.common import database, settings_and_logging
+from scls.cli.common import settings_and_logging
 from scls.cli.errors import expected_errors, fail
+from scls.cli.tasks import migrated_database
 from scls.settings import Settings
 
 people = typer.Typer(help="The people directory.", no_args_is_help=True)
@@ -105,7 +106,7 @@ def load_command(
 async def _load(settings: Settings, directory: Directory) -> Any:
     from store.directory import DirectoryConflict, load_directory
 
-    async with database(settings) as pool:
+    async with migrated_database(settings) as pool:
         try:
             return await load_directory(pool, directory)
         except DirectoryConflict as conflict:
@@ -139,5 +140,5 @@ def list_command(
 async def _people(settings: Settings, role: Role | None) -> list[Person]:
     from store.directory import people as directory_people
 
-    async with database(settings) as pool:
+    async with migrated_database(settings) as pool:
         return await directory_people(pool, role=role)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
+import asyncpg
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -45,6 +47,16 @@ stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 T = TypeVar("T")
+
+
+@asynccontextmanager
+async def migrated_database(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    """`database(settings)`, where a missing read-model table means migrations are pending."""
+    async with database(settings) as pool:
+        try:
+            yield pool
+        except asyncpg.UndefinedTableError as error:
+            fail(f"{error}: the database's schema is behind; run `scls db migrate`")
 
 
 def refused(message: str) -> NoReturn:
@@ -122,7 +134,7 @@ def list_command(
 async def _open_tasks(settings: Settings, filters: dict[str, Any]) -> list[InboxEntry]:
     from store.inbox import open_tasks
 
-    async with database(settings) as pool:
+    async with migrated_database(settings) as pool:
         return await open_tasks(pool, **filters)
 
 
@@ -208,7 +220,7 @@ async def _state_and_names(
     from store.directory import display_names
     from store.participant_progress import PARTICIPANT_PROGRESS
 
-    async with database(settings) as pool:
+    async with migrated_database(settings) as pool:
         state = await PARTICIPANT_PROGRESS.load(pool, participant_id)
         if state is None:
             fail(f"no participant {participant_id} is on record")
@@ -401,7 +413,7 @@ async def _delegate_everywhere(
     from scls.temporal import connect
     from store.inbox import participants_with_tasks_for
 
-    async with database(settings) as pool:
+    async with migrated_database(settings) as pool:
         participants = await participants_with_tasks_for(pool, command.from_person)
     if not participants:
         return [], [], []
