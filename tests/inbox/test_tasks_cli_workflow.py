@@ -57,12 +57,15 @@ async def inbox_until(
     pool: asyncpg.Pool, done: Callable[[list[InboxEntry]], bool], **filters: str
 ) -> list[InboxEntry]:
     """The inbox once `done(entries)` holds (the read model is written by the worker)."""
-    for _ in range(200):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30  # generous: CI machines run other suites beside this one
+    while True:
         entries = await open_tasks(pool, **filters)  # type: ignore[arg-type]
         if done(entries):
             return entries
+        if loop.time() > deadline:
+            raise AssertionError(f"inbox never got there: {entries}")
         await asyncio.sleep(0.05)
-    raise AssertionError(f"inbox never got there: {entries}")
 
 
 def cli_env(tmp_path: Path, dev_env: WorkflowEnvironment, database_url: str) -> dict[str, str]:
