@@ -8,17 +8,19 @@ finish within the grace period and hands the rest back to Temporal for another w
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
 import asyncpg
 import structlog
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Interceptor, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.event_store import EventStoreActivities
+from activities.notifications import NotificationActivities
 from scls.interceptors import LogContextInterceptor
-from scls.settings import Settings
+from scls.settings import Settings, load_settings
 from scls.temporal import connect
 from store.migrate import MigrationError, pending_migrations
 from store.pool import open_pool
@@ -29,19 +31,35 @@ GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 
 # Loaded once outside the sandbox: re-importing them per workflow run is slow enough to
 # trip the SDK's deadlock detector, and they hold no per-run state.
-PASSTHROUGH_MODULES = ("pydantic", "pydantic_core", "structlog", "domain", "store.envelope")
+PASSTHROUGH_MODULES = (
+    "pydantic",
+    "pydantic_core",
+    "structlog",
+    "domain",
+    "store.envelope",
+    "activities.notification_request",
+)
 
 log = structlog.get_logger(__name__)
 
 
-def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
+def build_worker(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    settings: Settings | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Worker:
+    """The worker for `task_queue`; `settings` give the mail server (default: the
+    environment); `interceptors` come after the engine's own (fault tests add theirs)."""
     event_store = EventStoreActivities(pool, PROJECTIONS)
+    notifications = NotificationActivities(pool, settings or load_settings())
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[event_store.append_events],
-        interceptors=[LogContextInterceptor()],
+        activities=[event_store.append_events, notifications.send_notification],
+        interceptors=[LogContextInterceptor(), *interceptors],
         workflow_runner=SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
         ),
@@ -65,7 +83,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event, database_url: s
     pool = await open_pool(database_url)
     try:
         await _refuse_pending_migrations(pool)
-        worker = build_worker(client, pool, settings.temporal_task_queue)
+        worker = build_worker(client, pool, settings.temporal_task_queue, settings)
         async with worker:
             log.info("worker started", task_queue=settings.temporal_task_queue)
             await stop.wait()

@@ -77,7 +77,9 @@ class Settings(BaseSettings):
     @classmethod
     def _postgres_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("postgres://", "postgresql://")):
-            raise ValueError("must start with postgresql:// (for example postgresql://user@host/db)")
+            raise ValueError(
+                "must start with postgresql:// (for example postgresql://user@host/db)"
+            )
         return value
 
     @field_validator("temporal_tls_cert", "temporal_tls_key", "temporal_tls_ca")

@@ -120,8 +120,7 @@ async def read_stream(
     connection: asyncpg.Pool | Connection, stream: str, *, after_version: int = 0
 ) -> list[StoredEvent]:
     rows = await connection.fetch(
-        f"SELECT {_SELECT_COLUMNS} FROM events WHERE stream = $1 AND version > $2 "
-        "ORDER BY version",
+        f"SELECT {_SELECT_COLUMNS} FROM events WHERE stream = $1 AND version > $2 ORDER BY version",
         stream,
         after_version,
     )

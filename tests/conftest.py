@@ -10,6 +10,7 @@ Nothing is downloaded: both binaries come from the installed packages.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sys
@@ -24,6 +25,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from scls.stack.ports import free_port
+from scls.stack.smtp_sink import SmtpSink
 from scls.temporal import SEARCH_ATTRIBUTES, register_search_attributes
 from store.migrate import migrate
 from store.pool import open_pool
@@ -99,8 +101,21 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
         await opened.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+async def sink(tmp_path: Path) -> AsyncIterator[SmtpSink]:
+    """A real SMTP server on a free port, keeping what it receives in a Maildir."""
+    server = SmtpSink(tmp_path / "data", port=free_port())
+    await asyncio.to_thread(server.start)
+    try:
+        yield server
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+@pytest.fixture
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server per test: its clock is shared, and one test's trouble with
+    it must not leak into the next."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,

@@ -98,9 +98,11 @@ class CohortWorkflow:
 
     def _finished(self) -> bool:
         members = self._state.members.values()
-        return bool(members) and all(
-            m.status != ParticipantStatus.ACTIVE for m in members
-        ) and not self._progress
+        return (
+            bool(members)
+            and all(m.status != ParticipantStatus.ACTIVE for m in members)
+            and not self._progress
+        )
 
     async def _start_participants(self) -> None:
         cohort_id = workflow.info().workflow_id

@@ -6,6 +6,7 @@ store the very same events and the store takes them as a no-op.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -38,8 +39,9 @@ async def record(
     *,
     actor: str,
     causation_id: str | None = None,
-) -> AppendResult:
-    """Append `events` (domain models with a `type` field) to `stream` after `expected_version`."""
+) -> list[uuid.UUID]:
+    """Append `events` (domain models with a `type` field) to `stream` after
+    `expected_version`; return their ids, in order."""
     info = workflow.info()
     metadata = EventMetadata(
         actor=actor,
@@ -56,11 +58,11 @@ async def record(
         )
         for event in events
     ]
-    result: AppendResult = await workflow.execute_activity(
+    await workflow.execute_activity(
         APPEND_EVENTS,
         AppendRequest(stream=stream, expected_version=expected_version, events=batch),
         result_type=AppendResult,
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=APPEND_RETRY,
     )
-    return result
+    return [event.event_id for event in batch]

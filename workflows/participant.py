@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from domain.cohort_events import ParticipantProgressed
-    from domain.commands import DecideTask, Enrol, ParticipantCommand
+    from domain.commands import DecideTask, Delegate, Enrol, ParticipantCommand, ReassignTask
     from domain.errors import DomainError
     from domain.events import ParticipantEvent
     from domain.participant import (
@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.tasks import Outcome
     from scls.temporal import COHORT_ID, NEXT_DUE, PHASE, RAG_STATUS
     from workflows.event_log import record
+    from workflows.notifications import notification_for, send
 
 # The cohort workflow's signal that takes a participant's progress.
 PARTICIPANT_PROGRESSED = "participant_progressed"
@@ -72,6 +73,8 @@ class ParticipantWorkflow:
         # Appends happen one at a time: each must know the version the previous one made.
         self._appending = asyncio.Lock()
         self._woken = False
+        # Mails still being sent: a run does not end (or continue as new) before they go.
+        self._sending: set[asyncio.Task[None]] = set()
 
     @property
     def _stream(self) -> str:
@@ -91,7 +94,7 @@ class ParticipantWorkflow:
                 break
             phase_ended = self._state.phase != phase_at_start
             if phase_ended or workflow.info().is_continue_as_new_suggested():
-                await workflow.wait_condition(workflow.all_handlers_finished)
+                await self._settle()
                 workflow.continue_as_new(
                     ParticipantRun(
                         enrolment=run.enrolment,
@@ -100,8 +103,14 @@ class ParticipantWorkflow:
                     )
                 )
             await self._sleep_until(next_wakeup(self._state))
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._settle()
         return self._state
+
+    async def _settle(self) -> None:
+        """Let running handlers finish and pending mails go before this run ends."""
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and not self._sending
+        )
 
     async def _sleep_until(self, wake_at: datetime | None) -> None:
         self._woken = False
@@ -130,12 +139,20 @@ class ParticipantWorkflow:
         self, events: list[ParticipantEvent], actor: str, causation_id: str | None = None
     ) -> None:
         before = self._state
-        await record(self._stream, before.version, events, actor=actor, causation_id=causation_id)
+        event_ids = await record(
+            self._stream, before.version, events, actor=actor, causation_id=causation_id
+        )
         state = before
         for event in events:
             state = evolve(state, event)
         self._state = state
         self._woken = True
+        for event, event_id in zip(events, event_ids, strict=True):
+            request = notification_for(event, event_id, state.participant_id)
+            if request is not None:
+                sending = asyncio.create_task(send(request))
+                self._sending.add(sending)
+                sending.add_done_callback(self._sending.discard)
         await self._publish(before)
 
     async def _publish(self, before: ParticipantState) -> None:
@@ -200,3 +217,25 @@ class ParticipantWorkflow:
             except DomainError as refusal:
                 events = refuse(self._state, command, refusal, workflow.now())
             await self._record(events, decision.decided_by, causation_id=decision.task_id)
+
+    @workflow.update
+    async def reassign(self, command: ReassignTask) -> ParticipantState:
+        """Give an open task to someone else; the new assignee is told by mail."""
+        async with self._appending:
+            await self._record(self._decided(command), command.by, causation_id=command.task_id)
+        return self._state
+
+    @reassign.validator
+    def _validate_reassign(self, command: ReassignTask) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def delegate(self, command: Delegate) -> ParticipantState:
+        """A manager away hands their tasks on this participant to a deputy for a period."""
+        async with self._appending:
+            await self._record(self._decided(command), command.by, causation_id="delegation")
+        return self._state
+
+    @delegate.validator
+    def _validate_delegate(self, command: Delegate) -> None:
+        self._decided(command)

@@ -1,18 +1,13 @@
-"""Fixtures of the notification tests: a real SMTP sink on a free port, people in the
-directory, and the activity wired to both."""
+"""Fixtures of the notification tests: people in the directory, and the activity wired to
+them and to the real SMTP sink (the `sink` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
-
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import pytest
 
 from activities.notifications import NotificationActivities
 from scls.settings import load_settings
-from scls.stack.ports import free_port
 from scls.stack.smtp_sink import SmtpSink
 
 PEOPLE = [
@@ -20,16 +15,6 @@ PEOPLE = [
     ("asr-1", "Bob Assessor", "bob.assessor@example.org"),
     ("par-1", "Pat Participant", "pat.participant@example.org"),
 ]
-
-
-@pytest.fixture
-async def sink(tmp_path: Path) -> AsyncIterator[SmtpSink]:
-    server = SmtpSink(tmp_path / "data", port=free_port())
-    await asyncio.to_thread(server.start)
-    try:
-        yield server
-    finally:
-        await asyncio.to_thread(server.stop)
 
 
 @pytest.fixture

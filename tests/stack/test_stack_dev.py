@@ -109,6 +109,7 @@ async def test_dev_starts_everything_and_stops_in_reverse(data_dir: Path) -> Non
         dev_temporal_port=free_port(),
         dev_temporal_ui_port=free_port(),
         dev_postgres_port=free_port(),
+        smtp_port=free_port(),
     )
     stop = asyncio.Event()
     worker_started = asyncio.Event()

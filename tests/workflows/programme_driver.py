@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import TypeVar
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
@@ -24,6 +25,8 @@ from workflows.participant import ParticipantWorkflow, TaskDecision
 
 # On the dev server, in real time: the programme's two years in about forty seconds.
 REHEARSAL_TIME_SCALE = 1_500_000.0
+
+T = TypeVar("T")
 
 PHASES_IN_ORDER = [
     Phase.ENROLMENT,
@@ -121,13 +124,11 @@ async def drive(
     with the states seen at every round.
     """
     while True:
-        queried = await asyncio.gather(
-            *(
-                client.get_workflow_handle(wid).query(ParticipantWorkflow.state)
-                for wid in workflow_ids
-            )
-        )
-        states = dict(zip(workflow_ids, queried, strict=True))
+        # One query at a time: the time-skipping server times out under a burst of them.
+        states = {
+            wid: await client.get_workflow_handle(wid).query(ParticipantWorkflow.state)
+            for wid in workflow_ids
+        }
         if check is not None:
             await check(states)
         if until is not None and all(s.phase == until for s in states.values()):
@@ -176,3 +177,14 @@ async def wait_until_started(client: Client, workflow_ids: list[str], within: fl
                 if error.status != RPCStatusCode.NOT_FOUND or loop.time() > deadline:
                     raise
                 await asyncio.sleep(0.05)
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool]) -> T:
+    """Poll `probe` until `accept` takes its answer (signals are delivered asynchronously)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while True:
+        answer = await probe()
+        if accept(answer) or loop.time() > deadline:
+            return answer
+        await asyncio.sleep(0.05)

@@ -1,4 +1,10 @@
-"""A cohort of 30 through the whole programme on the time-skipping server."""
+"""A cohort of 30 through the whole programme, and conference attendance.
+
+Both run on the dev server with the cohort's time scale compressing the programme: the
+time-skipping server times out under thirty busy participants, and its Update support
+hangs now and then. The scale leaves the worker time to keep up, so nothing falls overdue
+because the machine is slow.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from tests.workflows.programme_driver import (
     Answer,
     cohort_definition,
     drive,
+    eventually,
     wait_until_started,
 )
 from worker import build_worker
@@ -34,13 +41,18 @@ pytestmark = pytest.mark.postgres
 COHORT_SIZE = 30
 
 
+# The two years in about four minutes: slow enough for one worker on two cores to answer
+# thirty participants on time.
+COHORT_TIME_SCALE = 250_000.0
+
+
 async def test_a_cohort_of_thirty_completes_and_its_summary_says_so(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool
+    dev_env: WorkflowEnvironment, pool: asyncpg.Pool
 ) -> None:
-    env = time_skipping_env
+    env = dev_env
     task_queue = f"cohort-{uuid.uuid4().hex[:8]}"
-    start = await env.get_current_time() + timedelta(weeks=3)
-    definition = cohort_definition(COHORT_SIZE, start=start)
+    start = await env.get_current_time() + timedelta(weeks=3) / COHORT_TIME_SCALE
+    definition = cohort_definition(COHORT_SIZE, start=start, time_scale=COHORT_TIME_SCALE)
     participant_ids = [p.participant_id for p in definition.participants]
     workflow_ids = [participant_workflow_id(pid) for pid in participant_ids]
 
@@ -53,13 +65,17 @@ async def test_a_cohort_of_thirty_completes_and_its_summary_says_so(
         )
         await wait_until_started(env.client, workflow_ids)
         in_care = await drive(
-            env, env.client, workflow_ids, how=Answer.BY_SIGNAL, until=Phase.CARE_PLACEMENT
+            env, env.client, workflow_ids, how=Answer.BY_UPDATE, until=Phase.CARE_PLACEMENT
         )
         assert {s.phase for s in in_care.values()} == {Phase.CARE_PLACEMENT}
-        mid = await cohort.query(CohortWorkflow.summary)
-        assert mid.per_phase == {Phase.CARE_PLACEMENT: COHORT_SIZE}
+        everyone_in_care = {Phase.CARE_PLACEMENT: COHORT_SIZE}
+        mid = await eventually(
+            lambda: cohort.query(CohortWorkflow.summary),
+            lambda summary: summary.per_phase == everyone_in_care,
+        )
+        assert mid.per_phase == everyone_in_care
 
-        await drive(env, env.client, workflow_ids, how=Answer.BY_SIGNAL)
+        await drive(env, env.client, workflow_ids, how=Answer.BY_UPDATE)
         summary = await cohort.result()
         cohort_state = await cohort.query(CohortWorkflow.state)
 
