@@ -46,6 +46,7 @@ COHORT_SIZE = 30
 COHORT_TIME_SCALE = 250_000.0
 
 
+@pytest.mark.slow
 async def test_a_cohort_of_thirty_completes_and_its_summary_says_so(
     dev_env: WorkflowEnvironment, pool: asyncpg.Pool
 ) -> None:
