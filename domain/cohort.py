@@ -18,7 +18,6 @@ from domain.cohort_events import (
     CoursePartnersPaired,
     ParticipantJoined,
     ParticipantProgressed,
-    cohort_event_type,
     parse_cohort_event,
 )
 from domain.cohort_state import (
@@ -59,7 +58,6 @@ __all__ = [
     "ParticipantEnrolmentInput",
     "ParticipantJoined",
     "ParticipantProgressed",
-    "cohort_event_type",
     "conference_schedule",
     "enrolments",
     "evolve_cohort",

@@ -109,7 +109,3 @@ _COHORT_EVENT: TypeAdapter[CohortEvent] = TypeAdapter(CohortEvent)
 
 def parse_cohort_event(data: Mapping[str, Any]) -> CohortEvent:
     return _COHORT_EVENT.validate_python(data)
-
-
-def cohort_event_type(event: CohortEvent) -> str:
-    return event.type

@@ -250,7 +250,3 @@ _PARTICIPANT_EVENT: TypeAdapter[ParticipantEvent] = TypeAdapter(ParticipantEvent
 def parse_participant_event(data: Mapping[str, Any]) -> ParticipantEvent:
     """An event from its stored JSON form (as `model_dump(mode="json")` wrote it)."""
     return _PARTICIPANT_EVENT.validate_python(data)
-
-
-def event_type(event: ParticipantEvent) -> str:
-    return event.type
