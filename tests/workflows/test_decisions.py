@@ -1,8 +1,10 @@
 """Managers' decisions on the dev server: every refusal reason leaves state and history as
-they were, and the same decision by Update or by Signal gives the same participant."""
+they were, the same decision by Update or by Signal gives the same participant, and a
+deputy decides only inside their delegation window."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -13,8 +15,10 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.cohort import enrolments
+from domain.commands import Delegate
 from domain.participant import ParticipantState
 from domain.tasks import Outcome, TaskStatus
+from store.events import read_stream
 from tests.workflows.programme_driver import cohort_definition, eventually
 from worker import build_worker
 from workflows.participant import (
@@ -154,3 +158,52 @@ async def test_a_decision_by_update_and_by_signal_give_the_same_participant(
     )
     assert refused_on_record.version == signalled.version + 1
     assert refused_on_record.tasks == signalled.tasks
+
+
+async def test_a_deputy_decides_only_inside_the_delegation_window(
+    dev_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    two_participants: tuple[WorkflowHandle, WorkflowHandle],
+) -> None:
+    early, late = two_participants
+    ops = (await early.query(ParticipantWorkflow.state)).enrolled().support.ops_lead
+    deputy = "ops-deputy"
+    now = await dev_env.get_current_time()
+    as_deputy = TaskDecision(task_id="pre_start_checks", decided_by=deputy, outcome=Outcome.APPROVE)
+
+    # Before the window opens the deputy is refused; once it is open they decide.
+    await early.execute_update(
+        ParticipantWorkflow.delegate,
+        Delegate(
+            from_person=ops,
+            to_person=deputy,
+            starts_at=now + timedelta(seconds=3),
+            until=now + timedelta(minutes=5),
+            by=ops,
+        ),
+    )
+    assert "their delegation from ops-1 runs from" in await refused(early, as_deputy)
+    await asyncio.sleep(3.5)
+    decided = await early.execute_update(ParticipantWorkflow.decide, as_deputy)
+    decision = decided.tasks["pre_start_checks"].decision
+    assert decision is not None and (decision.decided_by, decision.on_behalf_of) == (deputy, ops)
+
+    # After the window closes the deputy is refused again, and its end is on record.
+    now = await dev_env.get_current_time()
+    await late.execute_update(
+        ParticipantWorkflow.delegate,
+        Delegate(
+            from_person=ops,
+            to_person=deputy,
+            starts_at=now,
+            until=now + timedelta(seconds=3),
+            by=ops,
+        ),
+    )
+    await asyncio.sleep(3.5)
+    assert "their delegation from ops-1 runs from" in await refused(late, as_deputy)
+    ended = await eventually(
+        lambda: read_stream(pool, late.id),
+        lambda events: any(e.type == "DelegationEnded" for e in events),
+    )
+    assert [e.type for e in ended].count("DelegationEnded") == 1
