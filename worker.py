@@ -19,6 +19,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.event_store import EventStoreActivities
 from activities.notifications import NotificationActivities
+from activities.placements import PlacementActivities
 from scls.interceptors import LogContextInterceptor
 from scls.settings import Settings, load_settings
 from scls.temporal import connect
@@ -43,6 +44,14 @@ PASSTHROUGH_MODULES = (
 log = structlog.get_logger(__name__)
 
 
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox the workflows run in: the worker's and the replay tests' (one definition,
+    so a replay test runs the workflows exactly as the worker does)."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
+    )
+
+
 def build_worker(
     client: Client,
     pool: asyncpg.Pool,
@@ -54,15 +63,18 @@ def build_worker(
     environment); `interceptors` come after the engine's own (fault tests add theirs)."""
     event_store = EventStoreActivities(pool, PROJECTIONS)
     notifications = NotificationActivities(pool, settings or load_settings())
+    placements = PlacementActivities(pool)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[event_store.append_events, notifications.send_notification],
+        activities=[
+            event_store.append_events,
+            notifications.send_notification,
+            placements.participants_at_home,
+        ],
         interceptors=[LogContextInterceptor(), *interceptors],
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
-        ),
+        workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
 

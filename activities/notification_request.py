@@ -19,6 +19,7 @@ class NotificationKind(StrEnum):
     TASK_ESCALATED = "task_escalated"
     TASK_REASSIGNED = "task_reassigned"
     DELEGATION_ENDED = "delegation_ended"
+    INTERVENTION_OPENED = "intervention_opened"
 
 
 class NotificationRequest(BaseModel):

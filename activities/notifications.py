@@ -14,11 +14,8 @@ it again, with the same Message-ID, so the far end can tell it is a duplicate.
 from __future__ import annotations
 
 import asyncio
-import email.policy
 import hashlib
 import re
-from email.message import EmailMessage
-from email.utils import formatdate
 from enum import StrEnum
 
 import aiosmtplib
@@ -27,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.mail.smtp import send_mail
 from activities.mail.templates import render
 from activities.notification_request import (
     SEND_NOTIFICATION,
@@ -38,14 +36,6 @@ from store.pool import Connection
 
 UNKNOWN_RECIPIENT = "UnknownRecipient"
 MAIL_NOT_SENT = "MailNotSent"
-
-# Bounds how long a send holds the outbox row's lock (and a pooled connection).
-SMTP_TIMEOUT_SECONDS = 30.0
-
-# Lines up to SMTP's hard limit: the subject stays one header line and an ASCII body plain
-# text (not quoted-printable), readable with `cat` in the sink's folder. 7-bit, so any
-# server takes it (non-ASCII names are encoded).
-_MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998, cte_type="7bit")
 
 _MESSAGE_ID_SAFE = re.compile(r"[A-Za-z0-9._-]{1,200}")
 
@@ -110,7 +100,13 @@ class NotificationActivities:
                     )
                 failure: Exception | None = None
                 try:
-                    await self._send(key, row["email"], row["subject"], row["body"])
+                    await send_mail(
+                        self._settings,
+                        to=row["email"],
+                        subject=row["subject"],
+                        body=row["body"],
+                        message_id=message_id(key, self._settings.smtp_sender),
+                    )
                 except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
                     failure = error
                 else:
@@ -196,30 +192,4 @@ class NotificationActivities:
             mail.subject,
             mail.body,
             request.workflow_id,
-        )
-
-    async def _send(self, key: str, email: str, subject: str, body: str) -> None:
-        settings = self._settings
-        message = EmailMessage(policy=_MAIL_POLICY)
-        message["From"] = settings.smtp_sender
-        message["To"] = email
-        message["Subject"] = subject
-        message["Date"] = formatdate(localtime=False, usegmt=True)
-        message["Message-ID"] = message_id(key, settings.smtp_sender)
-        message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
-        message.set_content(body)
-        await aiosmtplib.send(
-            message.as_bytes(policy=_MAIL_POLICY),  # aiosmtplib would fold with its own
-            sender=settings.smtp_sender,
-            recipients=[email],
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=(
-                settings.smtp_password.get_secret_value()
-                if settings.smtp_password is not None
-                else None
-            ),
-            start_tls=settings.smtp_starttls,
-            timeout=SMTP_TIMEOUT_SECONDS,
         )

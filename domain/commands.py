@@ -3,11 +3,13 @@ or refuses it with a DomainError."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.instants import UtcDatetime
+from domain.interventions import ConcernKind, InterventionOutcome, Severity
 from domain.support import SupportArrangements
 from domain.tasks import Outcome
 from domain.timescale import TimeScale
@@ -71,6 +73,52 @@ class Delegate(BaseModel):
     by: str
 
 
+class RaiseConcern(BaseModel):
+    """Someone around the placement reports trouble. A safeguarding concern suspends the
+    participant from unsupervised care at once, whatever severity was given."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["RaiseConcern"] = "RaiseConcern"
+    by: str
+    kind: ConcernKind = ConcernKind.PLACEMENT_CONCERN
+    severity: Severity = Severity.MEDIUM
+    reason: str = Field(min_length=1)
+
+
+class SubmitTimesheet(BaseModel):
+    """One week's hours on the floor and off it, by the participant or a manager."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["SubmitTimesheet"] = "SubmitTimesheet"
+    by: str
+    week_start: date
+    care_hours: float = Field(ge=0, allow_inf_nan=False)
+    management_hours: float = Field(ge=0, allow_inf_nan=False)
+
+
+class ApplyInterventionOutcome(BaseModel):
+    """An intervention's decided (and, where needed, approved) outcome, for the
+    participant's timetable, tasks and RAG status to follow."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["ApplyInterventionOutcome"] = "ApplyInterventionOutcome"
+    case_number: int
+    outcome: InterventionOutcome
+    decided_by: str
+    approved_by: str | None = None
+
+
 ParticipantCommand = Annotated[
-    Enrol | AdvanceTime | DecideTask | ReassignTask | Delegate, Field(discriminator="type")
+    Enrol
+    | AdvanceTime
+    | DecideTask
+    | ReassignTask
+    | Delegate
+    | RaiseConcern
+    | SubmitTimesheet
+    | ApplyInterventionOutcome,
+    Field(discriminator="type"),
 ]

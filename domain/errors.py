@@ -94,3 +94,19 @@ class NotInCohort(DomainError):
 
 class ContradictoryAttendance(DomainError):
     pass
+
+
+class InvalidConcern(DomainError):
+    pass
+
+
+class InvalidTimesheet(DomainError):
+    pass
+
+
+class InterventionNotOpen(DomainError):
+    pass
+
+
+class InvalidInterventionOutcome(DomainError):
+    pass

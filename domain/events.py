@@ -9,12 +9,18 @@ the fact happened, in programme time.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.instants import UtcDatetime
+from domain.interventions import (
+    ConcernKind,
+    InterventionOutcome,
+    Severity,
+    WithdrawalDestination,
+)
 from domain.outplacements import OutplacementKind
 from domain.phases import Phase
 from domain.rag import RagStatus
@@ -225,6 +231,175 @@ class ProgrammeCompleted(_Event):
         return self.completed_at
 
 
+class ConcernRaised(_Event):
+    """Someone (or the timetable itself, as "system") reports trouble. The concern opens
+    case `case_number`, or joins it when that case is already open. `reason` is free text
+    and may hold personal detail: it stays in the event store, never in logs."""
+
+    type: Literal["ConcernRaised"] = "ConcernRaised"
+    concern_number: int
+    kind: ConcernKind
+    severity: Severity
+    reason: str
+    raised_by: str
+    case_number: int
+    raised_at: UtcDatetime
+    # The timetable's own triggers name what fired ("care_certificate_overrun:..."), so
+    # each fires once; None for a concern a person reported.
+    trigger: str | None = None
+
+    @property
+    def at(self) -> datetime:
+        return self.raised_at
+
+
+class InterventionOpened(_Event):
+    type: Literal["InterventionOpened"] = "InterventionOpened"
+    case_number: int
+    kind: ConcernKind
+    severity: Severity
+    assignee: str
+    review_task_id: str
+    opened_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.opened_at
+
+
+class InterventionClosed(_Event):
+    type: Literal["InterventionClosed"] = "InterventionClosed"
+    case_number: int
+    outcome: InterventionOutcome
+    decided_by: str
+    approved_by: str | None = None
+    closed_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.closed_at
+
+
+class ParticipantSuspended(_Event):
+    """Suspended from unsupervised care until the intervention decides."""
+
+    type: Literal["ParticipantSuspended"] = "ParticipantSuspended"
+    case_number: int
+    suspended_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.suspended_at
+
+
+class SuspensionLifted(_Event):
+    type: Literal["SuspensionLifted"] = "SuspensionLifted"
+    case_number: int
+    lifted_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.lifted_at
+
+
+class PhaseExtended(_Event):
+    """The current phase may end `weeks` programme weeks later; so may the programme."""
+
+    type: Literal["PhaseExtended"] = "PhaseExtended"
+    phase: Phase
+    weeks: int
+    earliest_end: UtcDatetime
+    expected_end: UtcDatetime
+    extended_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.extended_at
+
+
+class BreakStarted(_Event):
+    """A break in learning: the timetable stops until `returns_at`."""
+
+    type: Literal["BreakStarted"] = "BreakStarted"
+    case_number: int
+    starts_at: UtcDatetime
+    returns_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.starts_at
+
+
+class BreakEnded(_Event):
+    """Back from a break: every date still ahead moves on by `length`."""
+
+    type: Literal["BreakEnded"] = "BreakEnded"
+    length: timedelta
+    ended_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.ended_at
+
+
+class HomeChanged(_Event):
+    """A move to a new placement: a new home, with its own manager and mentor."""
+
+    type: Literal["HomeChanged"] = "HomeChanged"
+    case_number: int
+    from_home: str
+    to_home: str
+    registered_manager: str
+    employer_mentor: str
+    changed_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.changed_at
+
+
+class TaskCancelled(_Event):
+    """An open task nobody need answer any more (the participant withdrew)."""
+
+    type: Literal["TaskCancelled"] = "TaskCancelled"
+    task_id: str
+    reason: str
+    cancelled_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.cancelled_at
+
+
+class ParticipantWithdrawn(_Event):
+    type: Literal["ParticipantWithdrawn"] = "ParticipantWithdrawn"
+    case_number: int
+    reason: str
+    destination: WithdrawalDestination
+    withdrawn_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.withdrawn_at
+
+
+class TimesheetRecorded(_Event):
+    """One week's hours: on the floor (front-line care) and off it (management and
+    learning). `verified` when a manager recorded or confirmed them, not the participant."""
+
+    type: Literal["TimesheetRecorded"] = "TimesheetRecorded"
+    week_start: date
+    care_hours: float
+    management_hours: float
+    recorded_by: str
+    verified: bool
+    recorded_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.recorded_at
+
+
 ParticipantEvent = Annotated[
     ParticipantEnrolled
     | PhaseStarted
@@ -240,7 +415,19 @@ ParticipantEvent = Annotated[
     | OutplacementStarted
     | OutplacementEnded
     | RagChanged
-    | ProgrammeCompleted,
+    | ProgrammeCompleted
+    | ConcernRaised
+    | InterventionOpened
+    | InterventionClosed
+    | ParticipantSuspended
+    | SuspensionLifted
+    | PhaseExtended
+    | BreakStarted
+    | BreakEnded
+    | HomeChanged
+    | TaskCancelled
+    | ParticipantWithdrawn
+    | TimesheetRecorded,
     Field(discriminator="type"),
 ]
 

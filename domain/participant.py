@@ -16,11 +16,14 @@ from datetime import datetime
 from domain.approvals import check_decision, check_delegation, check_reassignment
 from domain.commands import (
     AdvanceTime,
+    ApplyInterventionOutcome,
     DecideTask,
     Delegate,
     Enrol,
     ParticipantCommand,
+    RaiseConcern,
     ReassignTask,
+    SubmitTimesheet,
 )
 from domain.errors import (
     AlreadyEnrolled,
@@ -38,6 +41,7 @@ from domain.events import (
     TaskReassigned,
 )
 from domain.instants import require_utc
+from domain.intervention_rules import apply_outcome, raise_concern, record_timesheet
 from domain.participant_state import (
     OutplacementState,
     OutplacementStatus,
@@ -89,6 +93,15 @@ def decide(
             decided = _reassign(current, command, now)
         case Delegate():
             decided = _delegate(current, command, now)
+        case RaiseConcern():
+            _require_on_programme(current, "a concern can no longer be raised")
+            decided = raise_concern(current, command, now)
+        case SubmitTimesheet():
+            _require_active(current, "time sheets are no longer kept")
+            decided = record_timesheet(current, command, now)
+        case ApplyInterventionOutcome():
+            _require_on_programme(current, "an intervention's outcome no longer applies")
+            decided = apply_outcome(current, command, now)
     return [*caught_up, *decided, *due(_apply(current, decided), now)]
 
 
@@ -146,6 +159,15 @@ def _enrol(state: ParticipantState, command: Enrol, now: datetime) -> list[Parti
 def _require_active(state: ParticipantState, what: str) -> None:
     state.enrolled()
     if state.status != ParticipantStatus.ACTIVE:
+        raise ParticipantNotActive(
+            f"participant {state.participant_id} has {_left_how(state)}; {what}"
+        )
+
+
+def _require_on_programme(state: ParticipantState, what: str) -> None:
+    """Active or on a break in learning: not completed, not withdrawn."""
+    state.enrolled()
+    if state.has_left:
         raise ParticipantNotActive(
             f"participant {state.participant_id} has {_left_how(state)}; {what}"
         )
@@ -234,4 +256,9 @@ def _delegate(state: ParticipantState, command: Delegate, now: datetime) -> list
 def _left_how(state: ParticipantState) -> str:
     if state.status == ParticipantStatus.COMPLETED and state.completed_at is not None:
         return f"completed the programme on {state.completed_at.date().isoformat()}"
+    if state.withdrawal is not None:
+        return f"withdrawn on {state.withdrawal.withdrawn_at.date().isoformat()}"
+    if state.current_break is not None:
+        returns = state.current_break.returns_at.date().isoformat()
+        return f"a break in learning until {returns}"
     return f"status {state.status}"

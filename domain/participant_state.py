@@ -4,31 +4,45 @@ and the workflow and the Postgres projections share it, so they cannot disagree.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.errors import InconsistentHistory, NotEnrolled
 from domain.events import (
+    BreakEnded,
+    BreakStarted,
+    ConcernRaised,
     DecisionRefused,
     DelegationEnded,
     DelegationGranted,
+    HomeChanged,
+    InterventionClosed,
+    InterventionOpened,
     OutplacementEnded,
     OutplacementStarted,
     ParticipantEnrolled,
     ParticipantEvent,
+    ParticipantSuspended,
+    ParticipantWithdrawn,
     PhaseCompleted,
+    PhaseExtended,
     PhaseStarted,
     ProgrammeCompleted,
     RagChanged,
+    SuspensionLifted,
+    TaskCancelled,
     TaskDecided,
     TaskEscalated,
     TaskOpened,
     TaskReassigned,
     TaskReminderDue,
+    TimesheetRecorded,
 )
 from domain.instants import UtcDatetime
+from domain.interventions import CaseStatus, InterventionCase
+from domain.management_time import Timesheet, latest_share, shortfall_streak
 from domain.outplacements import OutplacementKind
 from domain.phases import ParticipantStatus, Phase
 from domain.programme import Programme, get_programme
@@ -47,6 +61,8 @@ class PhaseRecord(BaseModel):
     started_at: UtcDatetime
     earliest_end: UtcDatetime
     completed_at: UtcDatetime | None = None
+    # Breaks in learning taken in the phase: its own timetable runs this much later.
+    paused: timedelta = timedelta(0)
 
 
 class OutplacementStatus(StrEnum):
@@ -100,6 +116,11 @@ class ParticipantSummary(BaseModel):
     expected_end: UtcDatetime | None
     rag: RagStatus
     rag_reason: str | None
+    rag_history: tuple[RagChange, ...]
+    home_id: str | None
+    suspended: bool
+    open_interventions: tuple[InterventionCase, ...]
+    management_share: float | None
     open_tasks: tuple[Task, ...]
     sign_offs_done: tuple[str, ...]
     sign_offs_needed: tuple[str, ...]
@@ -123,6 +144,19 @@ class ParticipantState(BaseModel):
     next_progress_review_number: int = 1
     delegations: tuple[Delegation, ...] = ()
     completed_at: UtcDatetime | None = None
+    # Interventions: the cases, how many concerns were raised, and which of the
+    # timetable's own triggers have fired (each fires once).
+    interventions: dict[int, InterventionCase] = {}
+    concerns_raised: int = 0
+    triggers_fired: frozenset[str] = frozenset()
+    suspended: bool = False  # from unsupervised care, after a safeguarding concern
+    current_break: BreakStarted | None = None
+    time_out: timedelta = timedelta(0)  # breaks in learning taken, in all
+    # A move to a new home replaces the enrolment's home and the people there.
+    placement_home: str | None = None
+    placement_support: SupportArrangements | None = None
+    withdrawal: ParticipantWithdrawn | None = None
+    timesheets: dict[str, Timesheet] = {}
     # The latest instant any event happened at: rules never date a new event before it.
     as_of: UtcDatetime | None = None
     version: int = 0  # events applied: the event-store stream version
@@ -147,10 +181,14 @@ class ParticipantState(BaseModel):
 
     @property
     def home_id(self) -> str | None:
+        if self.placement_home is not None:
+            return self.placement_home
         return self.enrolment.home_id if self.enrolment else None
 
     @property
     def support(self) -> SupportArrangements | None:
+        if self.placement_support is not None:
+            return self.placement_support
         return self.enrolment.support if self.enrolment else None
 
     @property
@@ -161,8 +199,33 @@ class ParticipantState(BaseModel):
     def programme(self) -> Programme:
         return get_programme(self.enrolled().programme_version)
 
+    def supporters(self) -> SupportArrangements:
+        """The people around the participant now (a move to a new home changes them)."""
+        return self.placement_support or self.enrolled().support
+
     def person_for(self, role: Role) -> str:
-        return self.enrolled().support.person_for(role, self.participant_id)
+        return self.supporters().person_for(role, self.participant_id)
+
+    def people_on_record(self) -> set[str]:
+        """Everyone the record names: the participant, the people around them, whoever
+        holds or decided a task, deputies, and the owners of intervention cases."""
+        people = {self.participant_id}
+        support = self.support
+        if support is not None:
+            people |= set(support.model_dump(exclude={"course_partners"}).values())
+            people |= set(support.course_partners)
+        for task in self.tasks.values():
+            people.add(task.assignee)
+            if task.decision is not None:
+                people.add(task.decision.decided_by)
+                if task.decision.on_behalf_of:
+                    people.add(task.decision.on_behalf_of)
+        people |= {d.to_person for d in self.delegations}
+        people |= {case.assignee for case in self.interventions.values()}
+        return people
+
+    def holds_role(self, person: str, roles: Iterable[Role]) -> bool:
+        return any(self.person_for(role) == person for role in roles)
 
     def delegate_of(self, person: str, at: datetime) -> str | None:
         """Who decides for `person` at `at`, if they have delegated (the latest grant wins)."""
@@ -189,6 +252,39 @@ class ParticipantState(BaseModel):
     @property
     def is_active(self) -> bool:
         return self.status == ParticipantStatus.ACTIVE
+
+    @property
+    def has_left(self) -> bool:
+        return self.status is not None and self.status.has_left
+
+    # --- interventions and management time ------------------------------------------
+    @property
+    def open_case(self) -> InterventionCase | None:
+        return next((case for case in self.interventions.values() if case.is_open), None)
+
+    @property
+    def open_interventions(self) -> tuple[InterventionCase, ...]:
+        return tuple(case for case in self.interventions.values() if case.is_open)
+
+    def _phase_timesheets(self) -> list[Timesheet]:
+        return [sheet for sheet in self.timesheets.values() if sheet.phase == self.phase]
+
+    @property
+    def management_target(self) -> float:
+        phase = self.phase
+        return self.programme.phase(phase).management_share if phase is not None else 0.0
+
+    @property
+    def management_share(self) -> float | None:
+        """The share off the floor over the latest window of this phase, if recorded."""
+        return latest_share(self._phase_timesheets())
+
+    @property
+    def management_shortfall(self) -> int:
+        """Windows in a row, up to the latest week, short of the phase's target."""
+        if self.management_target == 0.0:
+            return 0
+        return shortfall_streak(self._phase_timesheets(), self.management_target)
 
     @property
     def open_tasks(self) -> tuple[Task, ...]:
@@ -242,6 +338,11 @@ class ParticipantState(BaseModel):
             expected_end=self.expected_end,
             rag=self.rag,
             rag_reason=self.rag_history[-1].reason if self.rag_history else None,
+            rag_history=self.rag_history,
+            home_id=self.home_id,
+            suspended=self.suspended,
+            open_interventions=self.open_interventions,
+            management_share=self.management_share,
             open_tasks=self.open_tasks,
             sign_offs_done=self.sign_offs_done,
             sign_offs_needed=self.sign_offs_needed,
@@ -290,12 +391,7 @@ def _changes(state: ParticipantState, event: ParticipantEvent) -> dict[str, obje
             )
             return {"phase_history": (*state.phase_history, record)}
         case PhaseCompleted():
-            current = state.current_phase
-            if current is None or current.phase != event.phase:
-                raise InconsistentHistory(
-                    f"{event.phase} completed but participant {state.participant_id} "
-                    f"is in {state.phase}"
-                )
+            current = _current_phase(state, event.phase)
             completed = current.model_copy(update={"completed_at": event.completed_at})
             return {"phase_history": (*state.phase_history[:-1], completed)}
         case TaskOpened():
@@ -381,6 +477,146 @@ def _changes(state: ParticipantState, event: ParticipantEvent) -> dict[str, obje
             return {"rag": event.status, "rag_history": (*state.rag_history, change)}
         case ProgrammeCompleted():
             return {"status": ParticipantStatus.COMPLETED, "completed_at": event.completed_at}
+        case _:
+            return _intervention_changes(state, event)
+
+
+def _intervention_changes(state: ParticipantState, event: ParticipantEvent) -> dict[str, object]:
+    """What interventions, breaks, moves, withdrawal and time sheets change."""
+    match event:
+        case ConcernRaised():
+            changes: dict[str, object] = {"concerns_raised": state.concerns_raised + 1}
+            if event.trigger is not None:
+                changes["triggers_fired"] = state.triggers_fired | {event.trigger}
+            joined = state.interventions.get(event.case_number)
+            if joined is not None:
+                case = joined.model_copy(
+                    update={"concerns": (*joined.concerns, event.concern_number)}
+                )
+                changes["interventions"] = {**state.interventions, case.number: case}
+            return changes
+        case InterventionOpened():
+            case = InterventionCase(
+                number=event.case_number,
+                kind=event.kind,
+                severity=event.severity,
+                concerns=(state.concerns_raised,),
+                assignee=event.assignee,
+                review_task_id=event.review_task_id,
+                opened_at=event.opened_at,
+            )
+            return {"interventions": {**state.interventions, case.number: case}}
+        case InterventionClosed():
+            closed = _case(state, event.case_number).model_copy(
+                update={
+                    "status": CaseStatus.CLOSED,
+                    "outcome": event.outcome,
+                    "closed_at": event.closed_at,
+                }
+            )
+            return {"interventions": {**state.interventions, closed.number: closed}}
+        case ParticipantSuspended():
+            return {"suspended": True}
+        case SuspensionLifted():
+            return {"suspended": False}
+        case PhaseExtended():
+            current = _current_phase(state, event.phase)
+            tasks = {
+                task_id: task.model_copy(update={"due_at": event.earliest_end})
+                if task.is_open and task.due_at == current.earliest_end
+                else task
+                for task_id, task in state.tasks.items()
+            }
+            extended = current.model_copy(update={"earliest_end": event.earliest_end})
+            return {
+                "phase_history": (*state.phase_history[:-1], extended),
+                "expected_end": event.expected_end,
+                "tasks": tasks,
+            }
+        case BreakStarted():
+            return {"status": ParticipantStatus.ON_BREAK, "current_break": event}
+        case BreakEnded():
+            return _shifted(state, event.length)
+        case HomeChanged():
+            return {
+                "placement_home": event.to_home,
+                "placement_support": state.supporters().model_copy(
+                    update={
+                        "registered_manager": event.registered_manager,
+                        "employer_mentor": event.employer_mentor,
+                    }
+                ),
+            }
+        case TaskCancelled():
+            task = _task(state, event.task_id).model_copy(update={"status": TaskStatus.CANCELLED})
+            return {"tasks": {**state.tasks, event.task_id: task}}
+        case ParticipantWithdrawn():
+            return {"status": ParticipantStatus.WITHDRAWN, "withdrawal": event}
+        case TimesheetRecorded():
+            phase = state.phase
+            if phase is None:
+                raise InconsistentHistory("a time sheet was recorded before the programme began")
+            sheet = Timesheet(
+                week_start=event.week_start,
+                phase=phase,
+                care_hours=event.care_hours,
+                management_hours=event.management_hours,
+                recorded_by=event.recorded_by,
+                verified=event.verified,
+            )
+            return {"timesheets": {**state.timesheets, event.week_start.isoformat(): sheet}}
+    raise InconsistentHistory(f"no rule folds {type(event).__name__}")
+
+
+def _shifted(state: ParticipantState, length: timedelta) -> dict[str, object]:
+    """Back from a break: the phase's timetable, the open tasks, a running outplacement
+    and the programme's end all move on by the break's length."""
+    current = state.current_phase
+    history = state.phase_history
+    if current is not None:
+        moved = current.model_copy(
+            update={
+                "paused": current.paused + length,
+                "earliest_end": current.earliest_end + length,
+            }
+        )
+        history = (*history[:-1], moved)
+    return {
+        "status": ParticipantStatus.ACTIVE,
+        "current_break": None,
+        "time_out": state.time_out + length,
+        "phase_history": history,
+        "expected_end": None if state.expected_end is None else state.expected_end + length,
+        "tasks": {
+            task_id: task.model_copy(update={"due_at": task.due_at + length})
+            if task.is_open
+            else task
+            for task_id, task in state.tasks.items()
+        },
+        "outplacements": {
+            number: outplacement.model_copy(update={"ends_at": outplacement.ends_at + length})
+            if outplacement.status == OutplacementStatus.IN_PROGRESS
+            and outplacement.ends_at is not None
+            else outplacement
+            for number, outplacement in state.outplacements.items()
+        },
+    }
+
+
+def _current_phase(state: ParticipantState, phase: Phase) -> PhaseRecord:
+    current = state.current_phase
+    if current is None or current.phase != phase:
+        raise InconsistentHistory(
+            f"{phase} changed but participant {state.participant_id} is in {state.phase}"
+        )
+    return current
+
+
+def _case(state: ParticipantState, number: int) -> InterventionCase:
+    try:
+        return state.interventions[number]
+    except KeyError:
+        raise InconsistentHistory(f"intervention {number} was closed but never opened") from None
 
 
 def _task(state: ParticipantState, task_id: str) -> Task:

@@ -19,5 +19,11 @@ class Phase(StrEnum):
 
 class ParticipantStatus(StrEnum):
     ACTIVE = "active"
+    ON_BREAK = "on_break"  # a break in learning: the timetable waits for the return date
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def has_left(self) -> bool:
+        """Completed or withdrawn: nothing more will happen on the programme."""
+        return self in (ParticipantStatus.COMPLETED, ParticipantStatus.WITHDRAWN)

@@ -14,3 +14,7 @@ class Role(StrEnum):
     DEVELOPMENT_LEAD = "development_lead"
     COACH = "coach"
     PARTICIPANT = "participant"
+
+
+SYSTEM = "system"
+"""The actor of what the engine does by itself (the timetable, a case's own steps)."""

@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.interventions import REVIEW_MEETING_WORKING_DAYS, add_working_days
 from domain.roles import Role
 from domain.tasks import OUTCOME_RULES, Outcome, OutcomeRule, Task, TaskKind, TaskStatus
 from domain.timescale import scaled
@@ -53,6 +54,8 @@ class TaskPolicy(BaseModel):
     kind: TaskKind
     # None: due when the phase may end at the earliest (a sign-off); else after opening.
     due_within: timedelta | None
+    # Instead of due_within: this many working days (Monday to Friday) after opening.
+    due_within_working_days: int | None = None
     # Besides the assignee (and their delegates), whoever holds one of these roles for
     # the participant may decide. Empty: the assignee's signature and nobody else's.
     also_decided_by: frozenset[Role] = frozenset()
@@ -105,6 +108,20 @@ _KIND_OUTCOMES: Mapping[TaskKind, Mapping[Outcome, OutcomeRule]] = {
             closes_as=TaskStatus.APPROVED, needs_comment=True, asks_again=False
         ),
     },
+    TaskKind.SUPPORT_PLAN_REVIEW: {
+        Outcome.ON_TRACK: OutcomeRule(
+            closes_as=TaskStatus.APPROVED, needs_comment=False, asks_again=False
+        ),
+        Outcome.CONCERNS: OutcomeRule(
+            closes_as=TaskStatus.APPROVED, needs_comment=True, asks_again=False
+        ),
+    },
+    # The review meeting of an intervention: held, and its note is the record.
+    TaskKind.INTERVENTION_REVIEW: {
+        Outcome.HELD: OutcomeRule(
+            closes_as=TaskStatus.APPROVED, needs_comment=True, asks_again=False
+        ),
+    },
 }
 
 # Sign-offs due at the phase's end: reminders in the two weeks before, weekly.
@@ -126,6 +143,7 @@ def _policy(
     kind: TaskKind,
     *,
     due_within: timedelta | None = None,
+    due_within_working_days: int | None = None,
     also_decided_by: frozenset[Role] = frozenset(),
     reminders: ReminderPolicy = _BEFORE_PHASE_END,
     escalations: tuple[EscalationStep, ...] = _TO_LEAD_THEN_OPS,
@@ -134,6 +152,7 @@ def _policy(
     return TaskPolicy(
         kind=kind,
         due_within=due_within,
+        due_within_working_days=due_within_working_days,
         also_decided_by=also_decided_by,
         outcomes=MappingProxyType({**OUTCOME_RULES, **_KIND_OUTCOMES.get(kind, {})}),
         distinct_signers=distinct_signers,
@@ -182,6 +201,29 @@ TASK_POLICIES: Mapping[TaskKind, TaskPolicy] = MappingProxyType(
             # Two signatures, each only by its own signer: no role may stand in for another.
             _policy(TaskKind.RM_READINESS, distinct_signers=True),
             _policy(TaskKind.FIT_AND_PROPER),
+            # The Development Lead meets the participant and those concerned; ops may
+            # hold the meeting in their place, and hears when it is late.
+            _policy(
+                TaskKind.INTERVENTION_REVIEW,
+                due_within_working_days=REVIEW_MEETING_WORKING_DAYS,
+                also_decided_by=frozenset({Role.OPS}),
+                reminders=ReminderPolicy(
+                    first_before_due=timedelta(days=4),
+                    repeat_every=timedelta(days=2),
+                    max_reminders=2,
+                ),
+                escalations=(EscalationStep(after_overdue=timedelta(days=2), to_role=Role.OPS),),
+            ),
+            # Opened with the support plan, due on the plan's review date.
+            _policy(
+                TaskKind.SUPPORT_PLAN_REVIEW,
+                due_within=timedelta(weeks=2),
+                reminders=ReminderPolicy(
+                    first_before_due=timedelta(weeks=1),
+                    repeat_every=timedelta(weeks=1),
+                    max_reminders=2,
+                ),
+            ),
         )
     }
 )
@@ -196,7 +238,12 @@ def policy_for(kind: TaskKind) -> TaskPolicy:
 
 def due_at(kind: TaskKind, opened_at: datetime, phase_end: datetime, time_scale: float) -> datetime:
     """When a task of `kind` opened at `opened_at` falls due."""
-    within = policy_for(kind).due_within
+    policy = policy_for(kind)
+    if policy.due_within_working_days is not None:
+        day = opened_at.date()
+        span = add_working_days(day, policy.due_within_working_days) - day
+        return opened_at + scaled(span, time_scale)
+    within = policy.due_within
     return phase_end if within is None else opened_at + scaled(within, time_scale)
 
 

@@ -34,6 +34,8 @@ class TaskKind(StrEnum):
     PHASE_REVIEW = "phase_review"
     RM_READINESS = "rm_readiness"
     FIT_AND_PROPER = "fit_and_proper"
+    INTERVENTION_REVIEW = "intervention_review"  # the review meeting of an intervention
+    SUPPORT_PLAN_REVIEW = "support_plan_review"
 
 
 class TaskStatus(StrEnum):
@@ -41,6 +43,7 @@ class TaskStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SENT_BACK = "sent_back"
+    CANCELLED = "cancelled"  # nobody need answer: the participant withdrew
 
 
 class Outcome(StrEnum):
@@ -57,6 +60,7 @@ class Outcome(StrEnum):
     OTHER_DESTINATION = "other_destination"  # RM readiness: leaves the RM route
     ON_TRACK = "on_track"  # progress reviews
     CONCERNS = "concerns"  # progress reviews
+    HELD = "held"  # intervention review meetings: the comment is the meeting's note
 
 
 class OutcomeRule(BaseModel):

@@ -14,11 +14,12 @@ before the latest recorded event (`as_of`), so a stream's dates never go backwar
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.events import (
+    BreakEnded,
     DelegationEnded,
     OutplacementEnded,
     OutplacementStarted,
@@ -31,11 +32,14 @@ from domain.events import (
     TaskReminderDue,
 )
 from domain.instants import UtcDatetime, require_utc
+from domain.intervention_rules import open_case
+from domain.interventions import ConcernKind, Severity
 from domain.outplacements import OutplacementDefinition
 from domain.participant_state import OutplacementStatus, ParticipantState, evolve
 from domain.phase_opening import open_phase
+from domain.phases import ParticipantStatus, Phase
 from domain.rag import RagStatus
-from domain.roles import Role
+from domain.roles import SYSTEM, Role
 from domain.task_policy import due_at, escalation_at, reminder_at
 from domain.tasks import TaskKind, outplacement_report_id, progress_review_id
 from domain.timescale import scaled
@@ -68,6 +72,8 @@ def next_wakeup(state: ParticipantState) -> datetime | None:
 
 def next_step(state: ParticipantState) -> Step | None:
     """The earliest step any rule offers; ties go to the rule listed first in _RULES."""
+    if state.status == ParticipantStatus.ON_BREAK:
+        return _break_end(state)  # the timetable waits for the return date
     if not state.is_active:
         return None
     steps = [step for rule in _RULES if (step := rule(state)) is not None]
@@ -84,17 +90,28 @@ def _phase_end(state: ParticipantState, at: datetime) -> datetime:
     return at if earliest_end is None else max(at, earliest_end)
 
 
+def _break_end(state: ParticipantState) -> Step | None:
+    taken = state.current_break
+    if taken is None:
+        return None
+    at = _not_before_last_event(state, taken.returns_at)
+    length = taken.returns_at - taken.starts_at
+    return Step(at=at, events=(BreakEnded(length=length, ended_at=at),))
+
+
 def _back_to_green(state: ParticipantState) -> Step | None:
-    """Amber lifts as soon as nothing is overdue (red is for interventions to lift)."""
+    """Amber lifts as soon as nothing is overdue and management time is on target (red
+    is for interventions to lift)."""
     if state.rag != RagStatus.AMBER or state.as_of is None:
         return None
     if any(task.is_overdue(state.as_of) for task in state.open_tasks):
         return None
+    if state.management_shortfall:
+        return None
+    reason = "no task is overdue and management time is on target"
     return Step(
         at=state.as_of,
-        events=(
-            RagChanged(status=RagStatus.GREEN, reason="no task is overdue", changed_at=state.as_of),
-        ),
+        events=(RagChanged(status=RagStatus.GREEN, reason=reason, changed_at=state.as_of),),
     )
 
 
@@ -117,7 +134,7 @@ def _phase_completion(state: ParticipantState) -> Step | None:
     opened = open_phase(
         state.programme,
         state.participant_id,
-        state.enrolled().support,
+        state.supporters(),
         following,
         started_at=at,
         earliest_end=at + duration,
@@ -164,8 +181,9 @@ def _outplacement_start(state: ParticipantState) -> Step | None:
     for definition in _outplacement_definitions(state):
         if state.outplacements[definition.number].status != OutplacementStatus.PLANNED:
             continue
+        paused = state.phase_history[-1].paused
         at = _not_before_last_event(
-            state, started_at + scaled(definition.starts_after, state.time_scale)
+            state, started_at + paused + scaled(definition.starts_after, state.time_scale)
         )
         ends_at = at + scaled(definition.duration, state.time_scale)
         started = OutplacementStarted(
@@ -180,7 +198,8 @@ def _progress_review(state: ParticipantState) -> Step | None:
     programme = state.programme
     number = state.next_progress_review_number
     interval = scaled(programme.progress_review_interval, state.time_scale)
-    at = _not_before_last_event(state, state.enrolled().programme_start + number * interval)
+    start = state.enrolled().programme_start + state.time_out
+    at = _not_before_last_event(state, start + number * interval)
     review = TaskOpened(
         task_id=progress_review_id(number),
         kind=TaskKind.PROGRESS_REVIEW,
@@ -192,6 +211,53 @@ def _progress_review(state: ParticipantState) -> Step | None:
         due_at=due_at(TaskKind.PROGRESS_REVIEW, at, _phase_end(state, at), state.time_scale),
     )
     return Step(at=at, events=(review,))
+
+
+# Tasks whose lateness is itself a concern, and how late they may be first.
+_LATE_TASK_CONCERNS = {
+    TaskKind.PROGRESS_REVIEW: ConcernKind.PROGRESS_REVIEW_MISSED,
+    TaskKind.OUTPLACEMENT_REPORT: ConcernKind.OUTPLACEMENT_REPORT_OVERDUE,
+}
+LATE_TASK_GRACE = timedelta(weeks=2)
+# The Care Certificate is to be complete three months into the care placement.
+CARE_CERTIFICATE_TARGET = timedelta(weeks=13)
+
+
+def _automatic_concern(state: ParticipantState) -> Step | None:
+    """The timetable's own concerns, each raised once: the Care Certificate not complete
+    by its target, a progress review or outplacement report long overdue."""
+    candidates: list[tuple[datetime, ConcernKind, str, str]] = []
+    current = state.current_phase
+    if current is not None and current.phase == Phase.CARE_PLACEMENT:
+        standards_open = [
+            task for task in state.open_tasks if task.kind == TaskKind.CARE_CERTIFICATE_STANDARD
+        ]
+        trigger = f"{ConcernKind.CARE_CERTIFICATE_OVERRUN.value}:{current.phase.value}"
+        if standards_open and trigger not in state.triggers_fired:
+            target = current.started_at + current.paused
+            target += scaled(CARE_CERTIFICATE_TARGET, state.time_scale)
+            reason = f"{len(standards_open)} Care Certificate standards not signed off by target"
+            candidates.append((target, ConcernKind.CARE_CERTIFICATE_OVERRUN, trigger, reason))
+    for task in state.open_tasks:
+        kind = _LATE_TASK_CONCERNS.get(task.kind)
+        if kind is None or (trigger := f"{kind}:{task.key}") in state.triggers_fired:
+            continue
+        at = task.due_at + scaled(LATE_TASK_GRACE, state.time_scale)
+        candidates.append((at, kind, trigger, f"task {task.task_id} ({task.title}) not done"))
+    if not candidates:
+        return None
+    instant, kind, trigger, reason = min(candidates, key=lambda candidate: candidate[:3])
+    at = _not_before_last_event(state, instant)
+    events = open_case(
+        state,
+        kind=kind,
+        severity=Severity.MEDIUM,
+        reason=reason,
+        raised_by=SYSTEM,
+        at=at,
+        trigger=trigger,
+    )
+    return Step(at=at, events=tuple(events))
 
 
 def _overdue(state: ParticipantState) -> Step | None:
@@ -274,6 +340,7 @@ _RULES: tuple[Callable[[ParticipantState], Step | None], ...] = (
     _outplacement_end,
     _outplacement_start,
     _progress_review,
+    _automatic_concern,
     _overdue,
     _delegation_end,
     _chasing,

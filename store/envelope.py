@@ -37,6 +37,22 @@ class NewEvent(BaseModel):
     data: dict[str, Any]
     metadata: EventMetadata
 
+    @classmethod
+    def of(
+        cls,
+        event: BaseModel,
+        metadata: EventMetadata | None = None,
+        event_id: uuid.UUID | None = None,
+    ) -> NewEvent:
+        """The envelope of a domain event (each names its class in `type`). Workflows
+        pass an id from workflow.uuid4(); others may let one be drawn."""
+        return cls(
+            event_id=event_id or uuid.uuid4(),
+            type=str(getattr(event, "type")),  # noqa: B009 - every domain event has one
+            data=event.model_dump(mode="json"),
+            metadata=metadata or EventMetadata(actor="system"),
+        )
+
 
 class StoredEvent(NewEvent):
     stream: str

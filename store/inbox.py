@@ -22,6 +22,7 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict
 
 from domain.participant import ParticipantState
+from domain.rag import RagStatus
 from domain.roles import Role
 from domain.tasks import TaskKind, TaskStatus
 from store.envelope import StoredEvent
@@ -135,6 +136,7 @@ class InboxEntry(BaseModel):
     escalation_level: int
     delegate: str | None  # who may decide for the assignee now, if anyone
     delegate_name: str | None
+    rag: RagStatus | None  # the participant's RAG status now
 
 
 Sort = Literal["due", "escalation", "opened", "participant"]
@@ -235,9 +237,11 @@ async def open_tasks(
                delegation.to_person AS delegate,
                CASE WHEN delegation.to_person IS NOT NULL
                     THEN coalesce(deputy.display_name, delegation.to_person) END
-                   AS delegate_name
+                   AS delegate_name,
+               progress.rag
         FROM {_sources(assignee_param)}
         {_DELEGATE}
+        LEFT JOIN participant_progress progress ON progress.participant_id = t.participant_id
         LEFT JOIN people participant ON participant.person_id = t.participant_id
         LEFT JOIN people assignee ON assignee.person_id = t.assignee
         LEFT JOIN people deputy ON deputy.person_id = delegation.to_person

@@ -12,6 +12,7 @@ from store.folded_state import FoldedStateProjector
 def _columns(state: ParticipantState) -> dict[str, Any]:
     return {
         "cohort_id": state.cohort_id,
+        "home_id": state.home_id,
         "phase": state.phase.value if state.phase else None,
         "status": state.status.value if state.status else "not_enrolled",
         "rag": state.rag.value,

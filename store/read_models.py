@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from store.cohort_summary import COHORT_SUMMARY
 from store.inbox import TaskInboxProjector
+from store.intervention_cases import INTERVENTION_CASES
 from store.participant_progress import PARTICIPANT_PROGRESS
 from store.projections import Projections
 
 TASK_INBOX = TaskInboxProjector(PARTICIPANT_PROGRESS)
 
-PROJECTIONS = Projections([PARTICIPANT_PROGRESS, TASK_INBOX, COHORT_SUMMARY])
+PROJECTIONS = Projections([PARTICIPANT_PROGRESS, TASK_INBOX, COHORT_SUMMARY, INTERVENTION_CASES])

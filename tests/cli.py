@@ -22,6 +22,7 @@ def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
         SCLS_DEV_TEMPORAL_UI_PORT=str(free_port()),
         SCLS_DEV_POSTGRES_PORT=str(free_port()),
         SCLS_SMTP_PORT=str(free_port()),
+        SCLS_WEB_PORT=str(free_port()),
         SCLS_LOG_FORMAT="json",
     )
     env.update(extra)

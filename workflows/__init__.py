@@ -1,6 +1,7 @@
 """The programme's workflows: deterministic orchestration of the domain's decisions."""
 
 from workflows.cohort import CohortWorkflow
+from workflows.intervention import InterventionWorkflow
 from workflows.participant import ParticipantWorkflow
 
-WORKFLOWS = [ParticipantWorkflow, CohortWorkflow]
+WORKFLOWS = [ParticipantWorkflow, CohortWorkflow, InterventionWorkflow]

@@ -49,15 +49,7 @@ async def record(
         run_id=info.run_id,
         causation_id=causation_id,
     )
-    batch = [
-        NewEvent(
-            event_id=workflow.uuid4(),
-            type=str(getattr(event, "type")),  # noqa: B009 - every domain event has one
-            data=event.model_dump(mode="json"),
-            metadata=metadata,
-        )
-        for event in events
-    ]
+    batch = [NewEvent.of(event, metadata, workflow.uuid4()) for event in events]
     await workflow.execute_activity(
         APPEND_EVENTS,
         AppendRequest(stream=stream, expected_version=expected_version, events=batch),

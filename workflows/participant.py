@@ -13,13 +13,25 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError, FailureError
+from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.cohort_events import ParticipantProgressed
-    from domain.commands import DecideTask, Delegate, Enrol, ParticipantCommand, ReassignTask
+    from domain.commands import (
+        ApplyInterventionOutcome,
+        DecideTask,
+        Delegate,
+        Enrol,
+        ParticipantCommand,
+        RaiseConcern,
+        ReassignTask,
+        SubmitTimesheet,
+    )
     from domain.errors import DomainError
-    from domain.events import ParticipantEvent
+    from domain.events import InterventionOpened, ParticipantEvent
+    from domain.intervention_case import CaseFileOpened
+    from domain.interventions import intervention_workflow_id
     from domain.participant import (
         ParticipantState,
         decide,
@@ -29,18 +41,23 @@ with workflow.unsafe.imports_passed_through():
         next_wakeup,
         refuse,
     )
-    from domain.phases import ParticipantStatus
+    from domain.roles import SYSTEM, Role
     from domain.tasks import Outcome
     from scls.temporal import COHORT_ID, NEXT_DUE, PHASE, RAG_STATUS
     from workflows.event_log import record
+    from workflows.intervention import (
+        APPLY_INTERVENTION_OUTCOME,
+        InterventionRun,
+        InterventionWorkflow,
+    )
     from workflows.notifications import notification_for, send
 
 # The cohort workflow's signal that takes a participant's progress.
 PARTICIPANT_PROGRESSED = "participant_progressed"
-# A decision sent as a Signal rather than an Update.
+# Messages sent as Signals rather than Updates (no answer to wait for).
 DECIDE_BY_SIGNAL = "decide_by_signal"
-
-SYSTEM = "system"
+RAISE_CONCERN_BY_SIGNAL = "raise_concern_by_signal"
+SUBMIT_TIMESHEET_BY_SIGNAL = "submit_timesheet_by_signal"
 
 
 class ParticipantRun(BaseModel):
@@ -90,7 +107,7 @@ class ParticipantWorkflow:
                 events = due(self._state, workflow.now())
                 if events:
                     await self._record(events, SYSTEM, causation_id="timer")
-            if self._state.status is not ParticipantStatus.ACTIVE:
+            if self._state.has_left:
                 break
             phase_ended = self._state.phase != phase_at_start
             if phase_ended or workflow.info().is_continue_as_new_suggested():
@@ -154,6 +171,33 @@ class ParticipantWorkflow:
                 self._sending.add(sending)
                 sending.add_done_callback(self._sending.discard)
         await self._publish(before)
+        for event in events:
+            if isinstance(event, InterventionOpened):
+                await self._start_intervention(event)
+
+    async def _start_intervention(self, opened: InterventionOpened) -> None:
+        """The case's own workflow: a child that outlives this run (continue-as-new),
+        started once whatever is replayed or retried."""
+        state = self._state
+        opening = CaseFileOpened(
+            participant_id=state.participant_id,
+            case_number=opened.case_number,
+            cohort_id=state.cohort_id or "",
+            kind=opened.kind,
+            severity=opened.severity,
+            development_lead=opened.assignee,
+            ops_lead=state.person_for(Role.OPS),
+            opened_at=opened.opened_at,
+        )
+        try:
+            await workflow.start_child_workflow(
+                InterventionWorkflow.run,
+                InterventionRun(opening=opening, participant_workflow_id=self._stream),
+                id=intervention_workflow_id(state.participant_id, opened.case_number),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # started by an earlier attempt: one case, one workflow
 
     async def _publish(self, before: ParticipantState) -> None:
         """Tell operations what changed: search attributes, and the cohort's summary."""
@@ -239,3 +283,52 @@ class ParticipantWorkflow:
     @delegate.validator
     def _validate_delegate(self, command: Delegate) -> None:
         self._decided(command)
+
+    @workflow.update
+    async def raise_concern(self, command: RaiseConcern) -> ParticipantState:
+        """A concern about the placement: it opens an intervention, or joins the open one."""
+        async with self._appending:
+            await self._record(self._decided(command), command.by, causation_id="concern")
+        return self._state
+
+    @raise_concern.validator
+    def _validate_raise_concern(self, command: RaiseConcern) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def submit_timesheet(self, command: SubmitTimesheet) -> ParticipantState:
+        """One week's hours in front-line care and in management and learning."""
+        async with self._appending:
+            await self._record(self._decided(command), command.by, causation_id="timesheet")
+        return self._state
+
+    @submit_timesheet.validator
+    def _validate_submit_timesheet(self, command: SubmitTimesheet) -> None:
+        self._decided(command)
+
+    async def _apply_signalled(self, command: ParticipantCommand, actor: str) -> None:
+        """A command that came by Signal: nobody waits to be told of a refusal, so it is
+        logged (by rule name only: the message may name people) and nothing changes."""
+        async with self._appending:
+            try:
+                events = decide(self._state, command, workflow.now())
+            except DomainError as refusal:
+                workflow.logger.warning(
+                    "signalled %s refused: %s", command.type, type(refusal).__name__
+                )
+                return
+            await self._record(events, actor, causation_id=command.type)
+
+    @workflow.signal(name=RAISE_CONCERN_BY_SIGNAL)
+    async def raise_concern_by_signal(self, command: RaiseConcern) -> None:
+        await self._apply_signalled(command, command.by)
+
+    @workflow.signal(name=SUBMIT_TIMESHEET_BY_SIGNAL)
+    async def submit_timesheet_by_signal(self, command: SubmitTimesheet) -> None:
+        await self._apply_signalled(command, command.by)
+
+    @workflow.signal(name=APPLY_INTERVENTION_OUTCOME)
+    async def apply_intervention_outcome(self, command: ApplyInterventionOutcome) -> None:
+        """An intervention's decided outcome, from its workflow. A second delivery finds
+        the case closed and changes nothing."""
+        await self._apply_signalled(command, command.decided_by)

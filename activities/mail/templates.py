@@ -66,7 +66,17 @@ A delegation of tasks for {{ participant }} has ended
 {%- if assignee %}: tasks waiting on {{ assignee }} are decided by them again{% endif %}.
 """,
     ),
+    NotificationKind.INTERVENTION_OPENED: (
+        "Intervention opened: {{ task }} for {{ participant }}",
+        """Dear {{ recipient }},
+
+An intervention has been opened for {{ participant }}: {{ task }}.
+A review meeting is needed within ten working days
+{%- if assignee %}; {{ assignee }}, their Development Lead, holds it{% endif %}.
+""",
+    ),
 }
+
 
 def _footer(kind: NotificationKind) -> str:
     return _SIGNATURE if kind is NotificationKind.DELEGATION_ENDED else _ACT + _SIGNATURE

@@ -6,6 +6,8 @@ import typer
 
 from scls.cli.db import db
 from scls.cli.dev import dev
+from scls.cli.interventions import interventions
+from scls.cli.participant import participant
 from scls.cli.people import people
 from scls.cli.projections import projections
 from scls.cli.settings import settings
@@ -26,6 +28,8 @@ app.add_typer(db, name="db")
 app.add_typer(projections, name="projections")
 app.add_typer(people, name="people")
 app.add_typer(tasks, name="tasks")
+app.add_typer(interventions, name="interventions")
+app.add_typer(participant, name="participant")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -16,6 +17,11 @@ def settings_and_logging() -> Settings:
     settings = load_settings()
     configure_logging(settings)
     return settings
+
+
+def when(instant: datetime) -> str:
+    """An instant as tables show it: to the minute, in UTC."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def database_url(settings: Settings) -> str:

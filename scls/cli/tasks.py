@@ -24,8 +24,14 @@ from rich.table import Table
 
 from domain.roles import Role
 from domain.tasks import Outcome, TaskKind
-from scls.cli.common import database, settings_and_logging
+from scls.cli.common import database, settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
+from scls.participant_updates import (
+    UPDATE_TIMEOUT,
+    UpdateRefused,
+    WorkflowUnreachable,
+    update_participant,
+)
 from scls.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,9 +41,6 @@ if TYPE_CHECKING:
     from store.inbox import InboxEntry
 
 EXIT_REFUSED = 1
-
-# An Update waits for a worker to run the validator; without one it would wait for ever.
-UPDATE_TIMEOUT = 30.0
 
 tasks = typer.Typer(
     help="Open tasks: list, show, decide, reassign, delegate.", no_args_is_help=True
@@ -86,10 +89,6 @@ def parse_instant(text: str, option: str) -> datetime:
     except ValueError:
         fail(f"{option} {text!r} is not a date (2027-10-04) or date and time (2027-10-04T09:00)")
     return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
-
-
-def _when(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 # --- reading: the inbox read model -------------------------------------------------------
@@ -145,7 +144,7 @@ def _inbox_table(entries: list[InboxEntry]) -> Table:
         if entry.delegate_name is not None:
             assignee += f" → {entry.delegate_name}"
         table.add_row(
-            _when(entry.due_at),
+            when(entry.due_at),
             "[red]OVERDUE[/red]" if entry.overdue else "",
             entry.kind.value,
             escape(f"{entry.participant_id}/{entry.task_id}"),
@@ -166,7 +165,7 @@ def show_command(
 ) -> None:
     """One task of one participant, open or decided."""
     pid, task_id = split_task(task, participant)
-    state, names = asyncio.run(_state_and_names(settings_and_logging(), pid))
+    state, names = asyncio.run(state_and_names(settings_and_logging(), pid))
     found = state.tasks.get(task_id)
     if found is None:
         known = ", ".join(sorted(state.tasks)) or "none"
@@ -190,8 +189,8 @@ def show_command(
         + (f"  (phase {found.phase.value})" if found.phase else ""),
         f"status       {found.status.value}",
         f"assignee     {escape(who(found.assignee))}, as {found.role.value}",
-        f"opened       {_when(found.opened_at)} UTC",
-        f"due          {_when(found.due_at)} UTC"
+        f"opened       {when(found.opened_at)} UTC",
+        f"due          {when(found.due_at)} UTC"
         + ("  [red]OVERDUE[/red]" if found.is_overdue(now) else ""),
     ]
     if delegate is not None:
@@ -207,16 +206,18 @@ def show_command(
             by += f" for {who(decision.on_behalf_of)}"
         lines.append(
             f"decision     {decision.outcome.value} by {escape(by)} "
-            f"on {_when(decision.decided_at)} UTC"
+            f"on {when(decision.decided_at)} UTC"
         )
         if decision.comment:
             lines.append(f"comment      {escape(decision.comment)}")
     stdout.print("\n".join(lines))
 
 
-async def _state_and_names(
+async def state_and_names(
     settings: Settings, participant_id: str
 ) -> tuple[ParticipantState, dict[str, str]]:
+    """A participant from the progress read model, and the display names of everyone their
+    record names; an unknown participant exits 2."""
     from store.directory import display_names
     from store.participant_progress import PARTICIPANT_PROGRESS
 
@@ -224,83 +225,37 @@ async def _state_and_names(
         state = await PARTICIPANT_PROGRESS.load(pool, participant_id)
         if state is None:
             fail(f"no participant {participant_id} is on record")
-        people = {participant_id, *(t.assignee for t in state.tasks.values())}
-        people |= {d.to_person for d in state.delegations}
-        for task in state.tasks.values():
-            if task.decision is not None:
-                people.add(task.decision.decided_by)
-                if task.decision.on_behalf_of:
-                    people.add(task.decision.on_behalf_of)
-        return state, await display_names(pool, people)
+        return state, await display_names(pool, state.people_on_record())
 
 
 # --- acting: Updates on the participant's workflow -----------------------------------------
 
 
-class _Refused(Exception):
-    """The workflow's validator refused the Update: a rule of the scheme said no."""
-
-
-class _Unreachable(Exception):
-    """The workflow could not be asked: not found, closed, or no worker answered."""
-
-
-async def _update(
-    client: Client, participant_id: str, update: str, argument: Any, wait_seconds: float
-) -> ParticipantState:
-    from temporalio.client import WorkflowUpdateFailedError
-    from temporalio.exceptions import ApplicationError
-    from temporalio.service import RPCError, RPCStatusCode
-
-    from domain.participant import ParticipantState
-    from workflows.participant import participant_workflow_id
-
-    handle = client.get_workflow_handle(participant_workflow_id(participant_id))
-    try:
-        return await asyncio.wait_for(
-            handle.execute_update(update, argument, result_type=ParticipantState),
-            timeout=wait_seconds,
-        )
-    except WorkflowUpdateFailedError as error:
-        cause = error.cause
-        if isinstance(cause, ApplicationError):
-            raise _Refused(cause.message) from None
-        raise _Refused(str(cause or error)) from None
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            raise _Unreachable(
-                f"participant {participant_id} has no running workflow "
-                f"({participant_workflow_id(participant_id)}): {error.message}"
-            ) from None
-        raise _Unreachable(f"Temporal refused the request: {error.message}") from None
-    except TimeoutError:
-        raise _Unreachable(
-            f"no answer from participant {participant_id}'s workflow within {wait_seconds:g}s: "
-            "is a worker (`scls worker` or `scls dev`) running?"
-        ) from None
-
-
-async def _with_client(settings: Settings, act: Callable[[Client], Awaitable[T]]) -> T:
+async def with_client(settings: Settings, act: Callable[[Client], Awaitable[T]]) -> T:
     from scls.temporal import connect
 
     return await act(await connect(settings))
 
 
-def _run_update(
-    participant_id: str, update: str, argument: Any, wait_seconds: float
-) -> ParticipantState:
+def run_updating(act: Callable[[Client], Awaitable[T]]) -> T:
+    """Run an Update with a client: a refusal exits 1 with its reason, an unreachable
+    workflow exits 2."""
     settings = settings_and_logging()
     try:
-        return asyncio.run(
-            _with_client(
-                settings,
-                lambda client: _update(client, participant_id, update, argument, wait_seconds),
-            )
-        )
-    except _Refused as refusal:
+        return asyncio.run(with_client(settings, act))
+    except UpdateRefused as refusal:
         refused(str(refusal))
-    except _Unreachable as problem:
+    except WorkflowUnreachable as problem:
         fail(escape(str(problem)))
+
+
+def run_update(
+    participant_id: str, update: str, argument: Any, wait_seconds: float
+) -> ParticipantState:
+    """The Update `update` on the participant's workflow; their state after it."""
+    return run_updating(
+        lambda client: update_participant(client, participant_id, update, argument, wait_seconds)
+    )
 
 
 TimeoutOption = Annotated[
@@ -324,7 +279,7 @@ def decide_command(
     decision = TaskDecision(
         task_id=task_id, decided_by=decided_by, outcome=outcome, comment=comment
     )
-    state = _run_update(pid, "decide", decision, timeout)
+    state = run_update(pid, "decide", decision, timeout)
     decided = state.tasks[task_id]
     line = f"{pid}/{task_id}: {decided.status.value}"
     if decided.decision is not None and decided.decision.on_behalf_of:
@@ -333,7 +288,7 @@ def decide_command(
     again = [t for t in state.open_tasks if t.key == decided.key and t.task_id != task_id]
     for attempt in again:
         stdout.print(
-            escape(f"asked again as {pid}/{attempt.task_id}, due {_when(attempt.due_at)} UTC")
+            escape(f"asked again as {pid}/{attempt.task_id}, due {when(attempt.due_at)} UTC")
         )
 
 
@@ -351,7 +306,7 @@ def reassign_command(
 
     pid, task_id = split_task(task)
     command = ReassignTask(task_id=task_id, to_person=to_person, by=by, reason=reason)
-    state = _run_update(pid, "reassign", command, timeout)
+    state = run_update(pid, "reassign", command, timeout)
     stdout.print(escape(f"{pid}/{task_id}: now assigned to {state.tasks[task_id].assignee}"))
 
 
@@ -377,7 +332,7 @@ def delegate_command(
     starts_at = parse_instant(from_date, "--from-date") if from_date else datetime.now(UTC)
     ends_at = parse_instant(until, "--until")
     if ends_at <= starts_at:
-        fail(f"--until {_when(ends_at)} UTC is not after the start, {_when(starts_at)} UTC")
+        fail(f"--until {when(ends_at)} UTC is not after the start, {when(starts_at)} UTC")
     command = Delegate(
         from_person=from_person,
         to_person=to_person,
@@ -396,8 +351,8 @@ def delegate_command(
         stderr.print(f"[red]error[/red] for {escape(pid)}: {escape(message)}")
     stdout.print(
         escape(
-            f"delegated {from_person}'s tasks to {to_person} from {_when(starts_at)} UTC "
-            f"until {_when(ends_at)} UTC on {len(granted)} of "
+            f"delegated {from_person}'s tasks to {to_person} from {when(starts_at)} UTC "
+            f"until {when(ends_at)} UTC on {len(granted)} of "
             f"{len(granted) + len(refusals) + len(problems)} participants"
         )
     )
@@ -427,10 +382,10 @@ async def _delegate_everywhere(
     async def one(pid: str) -> None:
         async with gate:
             try:
-                await _update(client, pid, "delegate", command, wait_seconds)
-            except _Refused as refusal:
+                await update_participant(client, pid, "delegate", command, wait_seconds)
+            except UpdateRefused as refusal:
                 refusals.append((pid, str(refusal)))
-            except _Unreachable as problem:
+            except WorkflowUnreachable as problem:
                 problems.append((pid, str(problem)))
             else:
                 granted.append(pid)

@@ -60,8 +60,10 @@ def run_programme(
     state: ParticipantState, now: datetime
 ) -> tuple[ParticipantState, list[ParticipantEvent]]:
     recorded: list[ParticipantEvent] = []
-    while state.status == ParticipantStatus.ACTIVE:
-        answers = sorted(state.open_tasks, key=lambda t: (realistic_answer_time(t), t.task_id))
+    while not state.has_left:
+        # On a break in learning nothing is answered: the timetable waits for the return.
+        waiting = state.open_tasks if state.status == ParticipantStatus.ACTIVE else ()
+        answers = sorted(waiting, key=lambda t: (realistic_answer_time(t), t.task_id))
         wakeup = next_wakeup(state)
         assert wakeup is not None and wakeup > now
         if answers and realistic_answer_time(answers[0]) <= wakeup:

@@ -3,7 +3,6 @@ compare the inbox read model with the domain's own inbox rows."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -13,7 +12,7 @@ from domain.commands import DecideTask
 from domain.events import ParticipantEvent
 from domain.inbox import open_task_rows
 from domain.participant import ParticipantState, decide, evolve, initial_state
-from store.envelope import EventMetadata, NewEvent
+from store.envelope import NewEvent
 from store.events import append
 from store.inbox import open_tasks
 from store.read_models import PROJECTIONS
@@ -23,12 +22,7 @@ ENROLLED_AT = PROGRAMME_START - timedelta(weeks=6)
 
 
 def envelope(event: ParticipantEvent) -> NewEvent:
-    return NewEvent(
-        event_id=uuid.uuid4(),
-        type=event.type,
-        data=event.model_dump(mode="json"),
-        metadata=EventMetadata(actor="system"),
-    )
+    return NewEvent.of(event)
 
 
 class Recorder:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
+from pydantic import BaseModel
 
 from domain.cohort import CohortDefinition, ParticipantEnrolmentInput, open_cohort
 from domain.participant import decide, initial_state
-from store.envelope import EventMetadata, NewEvent
+from store.envelope import NewEvent
 from store.events import append
 from store.read_models import PROJECTIONS
 from tests.cli import run_cli_async, stack_env
@@ -22,13 +22,8 @@ pytestmark = pytest.mark.postgres
 READ_MODELS = ("participant_progress", "cohort_summary")
 
 
-def envelope(event: object) -> NewEvent:
-    return NewEvent(
-        event_id=uuid.uuid4(),
-        type=event.type,  # type: ignore[attr-defined]
-        data=event.model_dump(mode="json"),  # type: ignore[attr-defined]
-        metadata=EventMetadata(actor="system"),
-    )
+def envelope(event: BaseModel) -> NewEvent:
+    return NewEvent.of(event)
 
 
 async def snapshot(pool: asyncpg.Pool) -> dict[str, list[dict[str, object]]]:

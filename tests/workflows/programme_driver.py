@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import TypeVar
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
@@ -82,13 +82,28 @@ class Answer(Enum):
     BY_SIGNAL = "signal"
 
 
+async def state_of(handle: WorkflowHandle) -> ParticipantState:
+    """The participant's state by query. The time-skipping server now and then lets a
+    query run out its deadline ("query deadline exceeded", "Timeout expired"); a query
+    changes nothing, so it is asked again."""
+    for attempt in range(5):
+        try:
+            state: ParticipantState = await handle.query(ParticipantWorkflow.state)
+            return state
+        except RPCError as error:
+            if not _timed_out(error) or attempt == 4:
+                raise
+            await asyncio.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
 async def answer(handle: WorkflowHandle, task: Task, how: Answer) -> ParticipantState:
     decision = TaskDecision(task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE)
     if how is Answer.BY_UPDATE:
         return await handle.execute_update(ParticipantWorkflow.decide, decision)
     await handle.signal(ParticipantWorkflow.decide_by_signal, decision)
     while True:
-        state = await handle.query(ParticipantWorkflow.state)
+        state = await state_of(handle)
         if task.task_id not in {t.task_id for t in state.open_tasks}:
             return state
         await asyncio.sleep(0.01)
@@ -102,10 +117,35 @@ async def answer_in_turn(handle: WorkflowHandle, tasks: list[Task], how: Answer)
             return
 
 
+def _still_going(state: ParticipantState) -> bool:
+    # Not yet enrolled (status None) counts: its first task is still to run.
+    return state.status is None or not state.status.has_left
+
+
+# The time-skipping server skips a long sleep timer by timer, and the call that asks
+# for it times out ("Timeout expired") when that takes long in real time: long sleeps are
+# taken in steps, and a step that timed out is taken again from wherever the clock got to.
+SLEEP_STEP = timedelta(weeks=4)
+
+
 async def sleep_until(env: WorkflowEnvironment, moment: datetime) -> None:
-    now = await env.get_current_time()
-    if moment > now:
-        await env.sleep(moment - now)
+    timeouts = stalls = 0
+    while (now := await env.get_current_time()) < moment:
+        try:
+            await env.sleep(min(moment - now, SLEEP_STEP))
+        except RPCError as error:
+            timeouts += 1
+            if not _timed_out(error) or timeouts > 5:
+                raise
+        if await env.get_current_time() <= now:
+            stalls += 1
+            if stalls > 20:
+                raise AssertionError(f"Timeout: the time-skipping clock stopped at {now}")
+            await asyncio.sleep(0.1)
+
+
+def _timed_out(error: RPCError) -> bool:
+    return error.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
 
 
 async def drive(
@@ -116,30 +156,39 @@ async def drive(
     how: Answer,
     until: Phase | None = None,
     check: Callable[[dict[str, ParticipantState]], Awaitable[None]] | None = None,
+    hold: Callable[[Task], bool] = lambda task: False,
+    stop: Callable[[dict[str, ParticipantState]], bool] = lambda states: False,
 ) -> dict[str, ParticipantState]:
-    """Answer every participant's tasks until all have completed (or all reached `until`).
+    """Answer every participant's tasks until all have completed or withdrawn (or all
+    reached `until`, or `stop` says so).
 
     Tasks falling due for an answer at the same moment are answered together, so a
     cohort moving in step takes as many rounds as one participant. `check` is called
-    with the states seen at every round.
+    with the states seen at every round. Tasks `hold` picks are left unanswered. A
+    participant on a break in learning answers nothing until they are back.
     """
     while True:
         # One query at a time: the time-skipping server times out under a burst of them.
         states = {
-            wid: await client.get_workflow_handle(wid).query(ParticipantWorkflow.state)
+            wid: await state_of(client.get_workflow_handle(wid))
             for wid in workflow_ids
         }
         if check is not None:
             await check(states)
         if until is not None and all(s.phase == until for s in states.values()):
             return states
-        # Not yet enrolled (status None) counts as active: its first task is still to run.
-        active = {
-            wid: s for wid, s in states.items() if s.status in (None, ParticipantStatus.ACTIVE)
-        }
+        if stop(states):
+            return states
+        active = {wid: s for wid, s in states.items() if _still_going(s)}
         if not active:
             return states
-        tasks = [(halfway(t), wid, t) for wid, s in active.items() for t in s.open_tasks]
+        tasks = [
+            (halfway(t), wid, t)
+            for wid, s in active.items()
+            if s.status != ParticipantStatus.ON_BREAK
+            for t in s.open_tasks
+            if not hold(t)
+        ]
         wakeups = [w for s in active.values() if (w := next_wakeup(s)) is not None]
         moment = min((m for m, _, _ in tasks), default=None)
         if moment is not None and (not wakeups or moment <= min(wakeups)):
@@ -188,3 +237,18 @@ async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bo
         if accept(answer) or loop.time() > deadline:
             return answer
         await asyncio.sleep(0.05)
+
+
+async def run_histories(
+    client: Client, workflow_id: str, first_run_id: str
+) -> list[WorkflowHistory]:
+    """The history of each run of a workflow, following its continue-as-new chain."""
+    histories = []
+    run_id: str | None = first_run_id
+    while run_id:
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        histories.append(history)
+        last = history.events[-1]
+        attributes = last.workflow_execution_continued_as_new_event_attributes
+        run_id = attributes.new_execution_run_id or None
+    return histories

@@ -24,6 +24,7 @@ from tests.workflows.programme_driver import (
     answer,
     cohort_definition,
     drive,
+    run_histories,
     sleep_until,
 )
 from worker import build_worker
@@ -49,15 +50,7 @@ async def start_participant(
 
 async def history_lengths(client: Client, workflow_id: str, first_run_id: str) -> list[int]:
     """Events in each run of the workflow, following its continue-as-new chain."""
-    lengths = []
-    run_id: str | None = first_run_id
-    while run_id:
-        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-        lengths.append(len(history.events))
-        last = history.events[-1]
-        attributes = last.workflow_execution_continued_as_new_event_attributes
-        run_id = attributes.new_execution_run_id or None
-    return lengths
+    return [len(h.events) for h in await run_histories(client, workflow_id, first_run_id)]
 
 
 async def assert_record_is_whole(pool: asyncpg.Pool, participant_id: str, final) -> list[str]:  # type: ignore[no-untyped-def]

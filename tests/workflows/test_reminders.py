@@ -20,10 +20,10 @@ from temporalio.worker import (
 from activities.notification_request import SEND_NOTIFICATION
 from domain.cohort import enrolments
 from domain.task_policy import escalation_at, escalation_steps, reminder_at
-from scls.settings import load_settings
 from scls.stack.smtp_sink import SmtpSink
 from store.events import read_stream
-from tests.workflows.programme_driver import cohort_definition
+from tests.mail_setup import mail_to
+from tests.workflows.programme_driver import cohort_definition, sleep_until
 from worker import build_worker
 from workflows.participant import ParticipantRun, ParticipantWorkflow, participant_workflow_id
 
@@ -64,11 +64,7 @@ async def test_reminders_then_escalation_each_mailed_once(
         support.development_lead: ("Dev Lead", "dev.lead@example.org"),
         enrolment.participant_id: ("Pat Participant", "pat@example.org"),
     }
-    await pool.executemany(
-        "INSERT INTO people (person_id, display_name, email, roles) VALUES ($1, $2, $3, $4)",
-        [(pid, name, email, ["ops"]) for pid, (name, email) in people.items()],
-    )
-    settings = load_settings(smtp_host=sink.host, smtp_port=sink.port, smtp_sender="scls@scls.test")
+    settings = await mail_to(pool, sink, people)
     faults = LoseFirstCompletion()
     workflow_id = participant_workflow_id(enrolment.participant_id)
     task_queue = f"reminders-{uuid.uuid4().hex[:8]}"
@@ -92,7 +88,7 @@ async def test_reminders_then_escalation_each_mailed_once(
         assert reminders and escalations
         # Nobody answers: sleep past the last escalation.
         last = max([*reminders, *(at for at, _ in escalations)])
-        await env.sleep(last - await env.get_current_time() + timedelta(days=1))
+        await sleep_until(env, last + timedelta(days=1))
         state = await handle.query(ParticipantWorkflow.state)
 
     stream = await read_stream(pool, workflow_id)

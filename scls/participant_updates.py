@@ -1,0 +1,113 @@
+"""Asking a participant's workflow (decide, reassign, delegate, raise a concern, ...) or an
+intervention's (propose, review) to act by Update, as the command line and the web
+console both do: the workflow's validator applies the scheme's rules, and a refusal comes
+back as `UpdateRefused` with the rule's reason in plain words; a workflow that cannot be
+asked at all is `WorkflowUnreachable`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from domain.intervention_case import CaseFile
+    from domain.participant import ParticipantState
+
+R = TypeVar("R")
+
+# An Update waits for a worker to run the validator; without one it would wait for ever.
+UPDATE_TIMEOUT = 30.0
+
+
+class UpdateRefused(Exception):
+    """The workflow's validator refused the Update: a rule of the scheme said no."""
+
+
+class WorkflowUnreachable(Exception):
+    """The workflow could not be asked: not found, closed, or no worker answered."""
+
+
+async def update_participant(
+    client: Client,
+    participant_id: str,
+    update: str,
+    argument: Any,
+    wait_seconds: float = UPDATE_TIMEOUT,
+) -> ParticipantState:
+    """Run the Update `update` on the participant's workflow; its new state."""
+    from domain.participant import ParticipantState
+    from workflows.participant import participant_workflow_id
+
+    workflow_id = participant_workflow_id(participant_id)
+    return await _update(
+        client,
+        workflow_id,
+        f"participant {participant_id}",
+        update,
+        argument,
+        ParticipantState,
+        wait_seconds,
+    )
+
+
+async def update_case(
+    client: Client,
+    participant_id: str,
+    case_number: int,
+    update: str,
+    argument: Any,
+    wait_seconds: float = UPDATE_TIMEOUT,
+) -> CaseFile:
+    """Run the Update `update` on an intervention's workflow; its case file."""
+    from domain.intervention_case import CaseFile
+    from domain.interventions import intervention_workflow_id
+
+    workflow_id = intervention_workflow_id(participant_id, case_number)
+    return await _update(
+        client,
+        workflow_id,
+        f"intervention {case_number} of participant {participant_id}",
+        update,
+        argument,
+        CaseFile,
+        wait_seconds,
+    )
+
+
+async def _update(
+    client: Client,
+    workflow_id: str,
+    what: str,
+    update: str,
+    argument: Any,
+    result_type: type[R],
+    wait_seconds: float,
+) -> R:
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.exceptions import ApplicationError
+    from temporalio.service import RPCError, RPCStatusCode
+
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        return await asyncio.wait_for(
+            handle.execute_update(update, argument, result_type=result_type),
+            timeout=wait_seconds,
+        )
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        if isinstance(cause, ApplicationError):
+            raise UpdateRefused(cause.message) from None
+        raise UpdateRefused(str(cause or error)) from None
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise WorkflowUnreachable(
+                f"{what} has no running workflow ({workflow_id}): {error.message}"
+            ) from None
+        raise WorkflowUnreachable(f"Temporal refused the request: {error.message}") from None
+    except TimeoutError:
+        raise WorkflowUnreachable(
+            f"no answer from the workflow of {what} within {wait_seconds:g}s: "
+            "is a worker (`scls worker` or `scls dev`) running?"
+        ) from None
