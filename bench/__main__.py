@@ -11,6 +11,8 @@ import sys
 
 BENCHMARKS: dict[str, str] = {
     "inbox": "one assignee's open tasks among 10,000 (the task inbox query)",
+    "web": "the web console's My tasks and dashboard pages with 1,000 participants",
+    "cohort-start": "scls cohort start on the embedded stack: the 30 example, 1,000 in 34",
 }
 
 
@@ -22,7 +24,7 @@ def main(argv: list[str]) -> int:
         for name, description in BENCHMARKS.items():
             print(f"  {name:<10} {description}")
         return 0 if not argv or argv[0] in ("-h", "--help") else 2
-    module = importlib.import_module(f"bench.{argv[0]}")
+    module = importlib.import_module(f"bench.{argv[0].replace('-', '_')}")
     result: int = module.main(argv[1:])
     return result
 

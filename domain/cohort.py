@@ -6,6 +6,7 @@ here so callers need one import."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -39,7 +40,7 @@ from domain.errors import (
     UnknownConference,
 )
 from domain.instants import UtcDatetime, require_utc
-from domain.programme import get_programme
+from domain.programme import CURRENT_PROGRAMME_VERSION, get_programme
 from domain.support import SupportArrangements
 from domain.timescale import TimeScale, scaled
 
@@ -62,6 +63,8 @@ __all__ = [
     "enrolments",
     "evolve_cohort",
     "fold_cohort",
+    "home_too_small",
+    "homes_too_small",
     "initial_cohort_state",
     "open_cohort",
     "pair_course_partners",
@@ -71,6 +74,23 @@ __all__ = [
 
 # Advice from similar schemes (Programme Manual 1.2): never one participant alone in a home.
 MIN_PARTICIPANTS_PER_HOME = 2
+
+
+def homes_too_small(home_of_each_participant: Iterable[str]) -> dict[str, int]:
+    """Homes with fewer than MIN_PARTICIPANTS_PER_HOME participants, and how many they have."""
+    homes = Counter(home_of_each_participant)
+    return {
+        home_id: count
+        for home_id, count in sorted(homes.items())
+        if count < MIN_PARTICIPANTS_PER_HOME
+    }
+
+
+def home_too_small(home_id: str, count: int) -> str:
+    return (
+        f"home {home_id} has {count} scheme participant{'' if count == 1 else 's'}; "
+        f"at least {MIN_PARTICIPANTS_PER_HOME} are needed"
+    )
 
 
 class ParticipantEnrolmentInput(BaseModel):
@@ -93,7 +113,7 @@ class CohortDefinition(BaseModel):
     cohort_id: str
     hub: str
     start_date: UtcDatetime  # the Summer Institute's first day
-    programme_version: str
+    programme_version: str = CURRENT_PROGRAMME_VERSION
     time_scale: TimeScale = 1.0
     ops_lead: str
     institute_lead: str
@@ -109,14 +129,8 @@ class CohortDefinition(BaseModel):
                 raise DuplicateParticipant(
                     f"participant {participant_id} appears {count} times in cohort {self.cohort_id}"
                 )
-        homes = Counter(p.home_id for p in self.participants)
-        for home_id, count in sorted(homes.items()):
-            if count < MIN_PARTICIPANTS_PER_HOME:
-                raise HomeTooSmall(
-                    f"home {home_id} has {count} scheme participant"
-                    f"{'' if count == 1 else 's'}; at least {MIN_PARTICIPANTS_PER_HOME} "
-                    f"are needed"
-                )
+        for home_id, count in homes_too_small(p.home_id for p in self.participants).items():
+            raise HomeTooSmall(home_too_small(home_id, count))
         return self
 
     def course_partners(self) -> dict[str, tuple[str, ...]]:

@@ -20,6 +20,13 @@ from domain.roles import Role
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
+def well_formed_email(email: str) -> str:
+    email = email.strip()
+    if not _EMAIL.match(email):
+        raise ValueError(f"{email!r} is not a well-formed email address")
+    return email
+
+
 class Provider(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -51,10 +58,7 @@ class Person(BaseModel):
     @field_validator("email")
     @classmethod
     def _well_formed(cls, email: str) -> str:
-        email = email.strip()
-        if not _EMAIL.match(email):
-            raise ValueError(f"{email!r} is not a well-formed email address")
-        return email
+        return well_formed_email(email)
 
     @field_validator("display_name")
     @classmethod

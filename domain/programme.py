@@ -29,6 +29,7 @@ from domain.tasks import TaskKind, outplacement_report_id
 from domain.timescale import scaled
 
 __all__ = [
+    "CURRENT_PROGRAMME_VERSION",
     "PROGRAMMES",
     "ConferenceDefinition",
     "OutplacementDefinition",
@@ -261,6 +262,12 @@ PROGRAMMES: Mapping[str, Programme] = MappingProxyType(
         )
     }
 )
+
+
+CURRENT_PROGRAMME_VERSION = "2025.1"
+"""The version a new cohort follows unless its definition names another: the 2025 Care
+Certificate standards. Participants already running keep the version they enrolled on
+(docs/versioning.md)."""
 
 
 def get_programme(version: str) -> Programme:

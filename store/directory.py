@@ -28,12 +28,18 @@ class LoadResult:
     people: int
 
 
-async def load_directory(pool: asyncpg.Pool, directory: Directory) -> LoadResult:
-    """Upsert every provider, home and person of `directory`, all or nothing."""
+async def load_directory(
+    pool: asyncpg.Pool, directory: Directory, *, keep_other_roles: bool = False
+) -> LoadResult:
+    """Upsert every provider, home and person of `directory`, all or nothing.
+
+    `keep_other_roles`: a person already stored keeps the roles the snapshot does not
+    give them (a cohort file names people in the roles they play for that cohort only).
+    """
     async with pool.acquire() as connection:
         try:
             async with connection.transaction():
-                await _upsert(connection, directory)
+                await _upsert(connection, directory, keep_other_roles=keep_other_roles)
         except asyncpg.UniqueViolationError as error:
             # The file's emails and CQC ids are unique among themselves (the Directory
             # checks); this is a clash with a row the file does not mention.
@@ -47,7 +53,21 @@ async def load_directory(pool: asyncpg.Pool, directory: Directory) -> LoadResult
     )
 
 
-async def _upsert(connection: Connection, directory: Directory) -> None:
+# What a person's row becomes when the file names them: the file's values, or (keeping
+# other roles) the roles of both and the stored home and provider where the file has none.
+_REPLACED = {
+    "roles": "EXCLUDED.roles",
+    "home_id": "EXCLUDED.home_id",
+    "provider_id": "EXCLUDED.provider_id",
+}
+_MERGED = {
+    "roles": "ARRAY(SELECT DISTINCT r FROM unnest(people.roles || EXCLUDED.roles) AS r ORDER BY r)",
+    "home_id": "coalesce(EXCLUDED.home_id, people.home_id)",
+    "provider_id": "coalesce(EXCLUDED.provider_id, people.provider_id)",
+}
+
+
+async def _upsert(connection: Connection, directory: Directory, *, keep_other_roles: bool) -> None:
     await connection.executemany(
         "INSERT INTO providers (provider_id, name) VALUES ($1, $2) "
         "ON CONFLICT (provider_id) DO UPDATE SET name = EXCLUDED.name",
@@ -61,15 +81,16 @@ async def _upsert(connection: Connection, directory: Directory) -> None:
         [(h.home_id, h.name, h.cqc_location_id, h.provider_id) for h in directory.homes],
     )
     # updated_at moves only when something did, so a reload of the same file is a no-op.
+    merged = _MERGED if keep_other_roles else _REPLACED
     await connection.executemany(
         "INSERT INTO people (person_id, display_name, email, roles, home_id, provider_id) "
         "VALUES ($1, $2, $3, $4, $5, $6) "
         "ON CONFLICT (person_id) DO UPDATE SET display_name = EXCLUDED.display_name, "
-        "email = EXCLUDED.email, roles = EXCLUDED.roles, home_id = EXCLUDED.home_id, "
-        "provider_id = EXCLUDED.provider_id, updated_at = now() "
+        f"email = EXCLUDED.email, roles = {merged['roles']}, home_id = {merged['home_id']}, "
+        f"provider_id = {merged['provider_id']}, updated_at = now() "
         "WHERE (people.display_name, people.email, people.roles, people.home_id, "
         "people.provider_id) IS DISTINCT FROM (EXCLUDED.display_name, EXCLUDED.email, "
-        "EXCLUDED.roles, EXCLUDED.home_id, EXCLUDED.provider_id)",
+        f"{merged['roles']}, {merged['home_id']}, {merged['provider_id']})",
         [
             (
                 p.person_id,
@@ -94,6 +115,16 @@ def _person(row: asyncpg.Record) -> Person:
 async def person(pool: asyncpg.Pool | Connection, person_id: str) -> Person | None:
     row = await pool.fetchrow(
         f"SELECT {_PERSON_COLUMNS} FROM people WHERE person_id = $1", person_id
+    )
+    return None if row is None else _person(row)
+
+
+async def person_by_login(pool: asyncpg.Pool | Connection, login: str) -> Person | None:
+    """The person whose id is `login`, or whose email is (in any case)."""
+    row = await pool.fetchrow(
+        f"SELECT {_PERSON_COLUMNS} FROM people "
+        "WHERE person_id = $1 OR lower(email) = lower($1) ORDER BY person_id = $1 DESC LIMIT 1",
+        login.strip(),
     )
     return None if row is None else _person(row)
 

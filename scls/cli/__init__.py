@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from scls.cli.cohort import cohort
 from scls.cli.db import db
 from scls.cli.dev import dev
 from scls.cli.interventions import interventions
 from scls.cli.participant import participant
 from scls.cli.people import people
 from scls.cli.projections import projections
+from scls.cli.report import report
 from scls.cli.settings import settings
 from scls.cli.tasks import tasks
 from scls.cli.worker import worker
@@ -29,7 +31,9 @@ app.add_typer(projections, name="projections")
 app.add_typer(people, name="people")
 app.add_typer(tasks, name="tasks")
 app.add_typer(interventions, name="interventions")
+app.add_typer(cohort, name="cohort")
 app.add_typer(participant, name="participant")
+app.add_typer(report, name="report")
 
 
 def main() -> None:

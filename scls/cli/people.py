@@ -142,3 +142,35 @@ async def _people(settings: Settings, role: Role | None) -> list[Person]:
 
     async with migrated_database(settings) as pool:
         return await directory_people(pool, role=role)
+
+
+@people.command("set-password")
+@expected_errors
+def set_password_command(
+    person: Annotated[str, typer.Argument(help="The person's id.")],
+) -> None:
+    """Set PERSON's password for the web console: asked at the prompt, or read from stdin."""
+    import sys
+
+    from store.web_accounts import WeakPassword, check_password
+
+    if sys.stdin.isatty():
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        check_password(password)
+    except WeakPassword as weak:
+        fail(str(weak))
+    asyncio.run(_set_password(settings_and_logging(), person, password))
+    typer.echo(f"password set for {person}")
+
+
+async def _set_password(settings: Settings, person: str, password: str) -> None:
+    from store.web_accounts import UnknownPerson, set_password
+
+    async with migrated_database(settings) as pool:
+        try:
+            await set_password(pool, person, password)
+        except UnknownPerson as unknown:
+            fail(f"{unknown}; load them with `scls people load` first")

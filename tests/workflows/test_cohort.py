@@ -47,6 +47,7 @@ COHORT_TIME_SCALE = 250_000.0
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # minutes of real time, more on a busy machine
 async def test_a_cohort_of_thirty_completes_and_its_summary_says_so(
     dev_env: WorkflowEnvironment, pool: asyncpg.Pool
 ) -> None:

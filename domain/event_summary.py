@@ -1,0 +1,159 @@
+"""One line per participant event, as a participant's timeline shows it (the command
+line's and the web console's): what happened, in the scheme's words, naming people by id
+unless given their names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import assert_never
+
+from domain.events import (
+    BreakEnded,
+    BreakStarted,
+    ConcernRaised,
+    DecisionRefused,
+    DelegationEnded,
+    DelegationGranted,
+    HomeChanged,
+    InterventionClosed,
+    InterventionOpened,
+    OutplacementEnded,
+    OutplacementStarted,
+    ParticipantEnrolled,
+    ParticipantEvent,
+    ParticipantSuspended,
+    ParticipantWithdrawn,
+    PhaseCompleted,
+    PhaseExtended,
+    PhaseStarted,
+    ProgrammeCompleted,
+    RagChanged,
+    SuspensionLifted,
+    TaskCancelled,
+    TaskDecided,
+    TaskEscalated,
+    TaskOpened,
+    TaskReassigned,
+    TaskReminderDue,
+    TimesheetRecorded,
+)
+
+
+def _day(instant: object) -> str:
+    return f"{instant:%Y-%m-%d}"
+
+
+def _as_id(person_id: str) -> str:
+    return person_id
+
+
+def summarise(event: ParticipantEvent, who: Callable[[str], str] = _as_id) -> str:
+    """The event in one line; `who` names each person the line mentions (by id unless
+    told otherwise)."""
+    match event:
+        case ParticipantEnrolled():
+            return (
+                f"enrolled in cohort {event.cohort_id} at home {event.home_id} "
+                f"(programme {event.programme_version}, starts {_day(event.programme_start)})"
+            )
+        case PhaseStarted():
+            return f"phase {event.phase.value} started (earliest end {_day(event.earliest_end)})"
+        case PhaseCompleted():
+            return f"phase {event.phase.value} completed"
+        case TaskOpened():
+            return (
+                f"task {event.task_id} opened for {who(event.assignee)} ({event.role.value}): "
+                f"{event.title}, due {_day(event.due_at)}"
+            )
+        case TaskDecided():
+            by = who(event.decided_by)
+            if event.on_behalf_of:
+                by += f" for {who(event.on_behalf_of)}"
+            comment = f": {event.comment}" if event.comment else ""
+            return f"task {event.task_id} {event.outcome.value} by {by}{comment}"
+        case DecisionRefused():
+            return (
+                f"{event.outcome.value} on task {event.task_id} by {who(event.decided_by)} "
+                f"refused: {event.reason}"
+            )
+        case TaskReassigned():
+            reason = f" ({event.reason})" if event.reason else ""
+            return (
+                f"task {event.task_id} reassigned from {who(event.from_person)} to "
+                f"{who(event.to_person)} by {who(event.by)}{reason}"
+            )
+        case DelegationGranted():
+            return (
+                f"{who(event.from_person)}'s tasks delegated to {who(event.to_person)} from "
+                f"{_day(event.starts_at)} until {_day(event.until)}"
+            )
+        case DelegationEnded():
+            return f"delegation of {who(event.from_person)}'s tasks to {who(event.to_person)} ended"
+        case TaskReminderDue():
+            return (
+                f"reminder {event.reminder_number} to {who(event.to_person)} about task "
+                f"{event.task_id}, due {_day(event.due_at)}"
+            )
+        case TaskEscalated():
+            return (
+                f"task {event.task_id} overdue: escalated (level {event.level}) to "
+                f"{who(event.to_person)} ({event.to_role.value})"
+            )
+        case OutplacementStarted():
+            return (
+                f"outplacement {event.number} ({event.kind.value}) started, "
+                f"ends {_day(event.ends_at)}"
+            )
+        case OutplacementEnded():
+            return f"outplacement {event.number} ended"
+        case RagChanged():
+            return f"RAG {event.status.value}: {event.reason}"
+        case ProgrammeCompleted():
+            return "programme completed"
+        case ConcernRaised():
+            by = "the timetable" if event.raised_by == "system" else who(event.raised_by)
+            return (
+                f"concern {event.concern_number} ({event.kind.value}, {event.severity.value}) "
+                f"raised by {by} in case {event.case_number}: {event.reason}"
+            )
+        case InterventionOpened():
+            return (
+                f"intervention case {event.case_number} opened ({event.kind.value}, "
+                f"{event.severity.value}), reviewed by {who(event.assignee)}"
+            )
+        case InterventionClosed():
+            approved = f", approved by {who(event.approved_by)}" if event.approved_by else ""
+            return (
+                f"intervention case {event.case_number} closed: {event.outcome.kind} "
+                f"(decided by {who(event.decided_by)}{approved})"
+            )
+        case ParticipantSuspended():
+            return f"suspended from unsupervised care (case {event.case_number})"
+        case SuspensionLifted():
+            return f"suspension lifted (case {event.case_number})"
+        case PhaseExtended():
+            return (
+                f"phase {event.phase.value} extended by {event.weeks} weeks "
+                f"(earliest end {_day(event.earliest_end)})"
+            )
+        case BreakStarted():
+            return f"break in learning until {_day(event.returns_at)} (case {event.case_number})"
+        case BreakEnded():
+            return f"back from a break in learning of {event.length.days} days"
+        case HomeChanged():
+            return (
+                f"moved from home {event.from_home} to {event.to_home} "
+                f"(RM {who(event.registered_manager)}, mentor {who(event.employer_mentor)})"
+            )
+        case TaskCancelled():
+            return f"task {event.task_id} cancelled: {event.reason}"
+        case ParticipantWithdrawn():
+            return f"withdrawn, to {event.destination.value}: {event.reason}"
+        case TimesheetRecorded():
+            verified = "verified" if event.verified else "unverified"
+            return (
+                f"week of {event.week_start}: {event.care_hours:g}h care, "
+                f"{event.management_hours:g}h management ({verified}, by {who(event.recorded_by)})"
+            )
+        case _:
+            assert_never(event)

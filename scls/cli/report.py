@@ -1,0 +1,75 @@
+"""`scls report ...`: figures for funders and the scheme's board, from Postgres.
+
+`report cohort COHORT` gives the Programme Manual's success measures the engine knows
+of: recruited, progressing, completed, withdrawn (with destinations), and time spent in
+each phase in programme days. CSV has one measure a row: measure, breakdown, value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scls.cli.cohort import unknown_cohort
+from scls.cli.common import settings_and_logging
+from scls.cli.errors import expected_errors
+from scls.cli.tasks import migrated_database
+from scls.settings import Settings
+
+if TYPE_CHECKING:
+    from domain.cohort_report import SuccessMeasures
+
+report = typer.Typer(help="Reports: a cohort's success measures.", no_args_is_help=True)
+
+
+class ReportFormat(StrEnum):
+    CSV = "csv"
+    TABLE = "table"
+    JSON = "json"
+
+
+@report.command("cohort")
+@expected_errors
+def cohort_command(
+    cohort_id: Annotated[str, typer.Argument(metavar="COHORT", help="The cohort's id.")],
+    report_format: Annotated[
+        ReportFormat, typer.Option("--format", help="csv, table or json.")
+    ] = ReportFormat.TABLE,
+) -> None:
+    """A cohort's success measures: recruited, progressing, completed, withdrawn, phase times."""
+    from domain.cohort_report import measures_rows
+
+    measures = asyncio.run(_measures(settings_and_logging(), cohort_id))
+    if report_format is ReportFormat.JSON:
+        typer.echo(json.dumps(measures.model_dump(mode="json"), indent=2))
+        return
+    rows = measures_rows(measures)
+    if report_format is ReportFormat.CSV:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(("measure", "breakdown", "value"))
+        writer.writerows(rows)
+        return
+    table = Table("measure", "breakdown", "value", title=f"cohort {cohort_id}")
+    for row in rows:
+        table.add_row(*row)
+    Console(highlight=False).print(table)
+
+
+async def _measures(settings: Settings, cohort_id: str) -> SuccessMeasures:
+    from domain.cohort_report import success_measures
+    from store.cohorts import participant_states
+
+    async with migrated_database(settings) as pool:
+        participants: list[Any] = await participant_states(pool, cohort_id)
+    if not participants:
+        unknown_cohort(cohort_id)
+    return success_measures(cohort_id, participants, datetime.now(UTC))

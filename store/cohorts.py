@@ -1,0 +1,88 @@
+"""Cohorts as ops staff read them: the list of cohorts, a cohort's participants' states,
+and who is already on record, from the participant progress and cohort summary read
+models (so they answer when no worker runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict
+
+from domain.cohort import CohortState
+from domain.participant import ParticipantState
+from store.cohort_summary import COHORT_SUMMARY
+from store.pool import Connection
+
+
+class CohortListing(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    cohort_id: str
+    hub: str | None
+    start_date: datetime | None
+    programme_version: str | None
+    participants: int
+    active: int
+    completed: int
+    withdrawn: int
+    at_risk: int  # active, amber or red
+
+
+async def cohorts(pool: asyncpg.Pool | Connection) -> list[CohortListing]:
+    """Every cohort on record, the latest start first; counts from participants' own
+    progress, which is never behind the cohort's view of them."""
+    rows = await pool.fetch(
+        """
+        WITH counts AS (
+            SELECT cohort_id,
+                   count(*) AS participants,
+                   count(*) FILTER (WHERE status = 'active') AS active,
+                   count(*) FILTER (WHERE status = 'completed') AS completed,
+                   count(*) FILTER (WHERE status = 'withdrawn') AS withdrawn,
+                   count(*) FILTER (WHERE status = 'active' AND rag <> 'green') AS at_risk
+            FROM participant_progress GROUP BY cohort_id
+        )
+        SELECT coalesce(s.cohort_id, c.cohort_id) AS cohort_id, s.hub, s.start_date,
+               s.programme_version, coalesce(c.participants, 0) AS participants,
+               coalesce(c.active, 0) AS active, coalesce(c.completed, 0) AS completed,
+               coalesce(c.withdrawn, 0) AS withdrawn, coalesce(c.at_risk, 0) AS at_risk
+        FROM cohort_summary s FULL JOIN counts c ON c.cohort_id = s.cohort_id
+        ORDER BY s.start_date DESC NULLS LAST, 1
+        """
+    )
+    return [CohortListing.model_validate(dict(row)) for row in rows]
+
+
+async def cohort_state(pool: asyncpg.Pool | Connection, cohort_id: str) -> CohortState | None:
+    return await COHORT_SUMMARY.load(pool, cohort_id)
+
+
+async def participant_states(
+    pool: asyncpg.Pool | Connection, cohort_id: str
+) -> list[ParticipantState]:
+    rows = await pool.fetch(
+        "SELECT state FROM participant_progress WHERE cohort_id = $1 ORDER BY participant_id",
+        cohort_id,
+    )
+    return [ParticipantState.model_validate(row["state"]) for row in rows]
+
+
+async def enrolled_count(pool: asyncpg.Pool | Connection, cohort_id: str) -> int:
+    count: int = await pool.fetchval(
+        "SELECT count(*) FROM participant_progress WHERE cohort_id = $1", cohort_id
+    )
+    return count
+
+
+async def cohorts_of(
+    pool: asyncpg.Pool | Connection, participant_ids: Sequence[str]
+) -> dict[str, str]:
+    """The cohort each of these participants is on record in, for those who are."""
+    rows = await pool.fetch(
+        "SELECT participant_id, cohort_id FROM participant_progress "
+        "WHERE participant_id = ANY($1::text[])",
+        list(participant_ids),
+    )
+    return {row["participant_id"]: row["cohort_id"] for row in rows}
