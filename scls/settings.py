@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_sender: str = "scls@localhost"
 
+    # The web console (`scls web`, and `scls dev`). Without a secret, one is made and kept
+    # in the data folder; set one in production, the same on every instance.
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=1, le=65535)
+    web_secret: SecretStr | None = None
+    # The address people reach the console at, for links in mail (default: as requested).
+    web_base_url: str | None = None
+
     # Logging: "auto" writes readable lines to a terminal and JSON lines otherwise.
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"

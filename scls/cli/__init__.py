@@ -14,6 +14,7 @@ from scls.cli.projections import projections
 from scls.cli.report import report
 from scls.cli.settings import settings
 from scls.cli.tasks import tasks
+from scls.cli.web import web
 from scls.cli.worker import worker
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 app.command("dev")(dev)
 app.command("worker")(worker)
+app.command("web")(web)
 app.command("settings")(settings)
 app.add_typer(db, name="db")
 app.add_typer(projections, name="projections")

@@ -2,8 +2,8 @@
 
 Order of start: Postgres (unless SCLS_DATABASE_URL is set), migrations, Temporal's dev
 server, the SMTP sink (unless SCLS_SMTP_HOST names a real mail server), then the worker
-in this process. Stop is the reverse, and also happens when any step of the start fails,
-so nothing is left running.
+and the web console in this process. Stop is the reverse, and also happens when any step
+of the start fails, so nothing is left running.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class StackAddresses:
     task_queue: str
     namespace: str
     mail: str
+    web: str
 
 
 def _panel(addresses: StackAddresses) -> Panel:
@@ -58,6 +59,7 @@ def _panel(addresses: StackAddresses) -> Panel:
     table.add_row("Postgres", addresses.database_url)
     if addresses.psql:
         table.add_row("psql", addresses.psql)
+    table.add_row("Web console", addresses.web)
     table.add_row("Mail", addresses.mail)
     table.add_row("Data folder", str(addresses.data_dir))
     table.add_row("Task queue", addresses.task_queue)
@@ -76,6 +78,7 @@ def _required_ports(settings: Settings) -> dict[str, int]:
     ports = {
         "SCLS_DEV_TEMPORAL_PORT": settings.dev_temporal_port,
         "SCLS_DEV_TEMPORAL_UI_PORT": settings.dev_temporal_ui_port,
+        "SCLS_WEB_PORT": settings.web_port,
     }
     if settings.database_url is None:
         ports["SCLS_DEV_POSTGRES_PORT"] = settings.dev_postgres_port
@@ -215,6 +218,17 @@ async def _start_and_serve(
 
     undo.append(("worker", stop_worker))
 
+    from scls.web.server import serve_web, web_url
+
+    web_stop = asyncio.Event()
+    web_task = asyncio.create_task(serve_web(worker_settings, database_url, web_stop))
+
+    async def stop_web() -> None:
+        web_stop.set()
+        await web_task
+
+    undo.append(("web console", stop_web))
+
     console.print(
         _panel(
             StackAddresses(
@@ -226,12 +240,19 @@ async def _start_and_serve(
                 task_queue=settings.temporal_task_queue,
                 namespace=settings.temporal_namespace,
                 mail=mail,
+                web=web_url(settings),
             )
         )
     )
 
     stop_wait = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait({stop_wait, worker_task}, return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait(
+        {stop_wait, worker_task, web_task}, return_when=asyncio.FIRST_COMPLETED
+    )
+    if web_task in done:
+        stop_wait.cancel()
+        error = web_task.exception()
+        raise StackError(f"the web console stopped: {error or 'on its own'}") from error
     if worker_task in done:
         stop_wait.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -241,5 +262,6 @@ async def _start_and_serve(
             raise StackError(f"the worker stopped: {error}") from error
         raise StackError("the worker stopped on its own")
     console.print(
-        "stop requested (Ctrl-C or SIGTERM): stopping the worker, the mail sink, Temporal, Postgres"
+        "stop requested (Ctrl-C or SIGTERM): stopping the web console, the worker, the mail "
+        "sink, Temporal, Postgres"
     )

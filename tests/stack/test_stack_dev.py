@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import asyncpg
+import httpx
 import psutil
 import pytest
 from rich.console import Console
@@ -110,6 +111,7 @@ async def test_dev_starts_everything_and_stops_in_reverse(data_dir: Path) -> Non
         dev_temporal_ui_port=free_port(),
         dev_postgres_port=free_port(),
         smtp_port=free_port(),
+        web_port=free_port(),
     )
     stop = asyncio.Event()
     worker_started = asyncio.Event()
@@ -134,6 +136,11 @@ async def test_dev_starts_everything_and_stops_in_reverse(data_dir: Path) -> Non
                 await connection.close()
             client = await Client.connect(seen["temporal_address"])
             await client.count_workflows()
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.web_port}") as web:
+                page = await web.get("/tasks")  # not signed in: sent to sign in
+                assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
+                assert "Sign in" in (await web.get("/sign-in")).text
+            assert f"http://127.0.0.1:{settings.web_port}" in console.file.getvalue()  # type: ignore[attr-defined]
             recorded = ChildRecord(data_dir).read()
             assert set(recorded) == {"postgres", "temporal"}
             pids = [int(str(entry["pid"])) for entry in recorded.values()]
@@ -143,6 +150,6 @@ async def test_dev_starts_everything_and_stops_in_reverse(data_dir: Path) -> Non
             await dev
     for pid in pids:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    for port in (settings.dev_temporal_port, settings.dev_postgres_port):
+    for port in (settings.dev_temporal_port, settings.dev_postgres_port, settings.web_port):
         assert port_is_free(port)
     assert not (data_dir / "dev.pids").exists()

@@ -1,0 +1,88 @@
+"""Who may see and do what in the web console, as pure rules the server checks on every
+request, whatever its pages showed.
+
+Ops see every participant, task and cohort. Anyone else sees a participant only while
+they are part of that participant's support (Registered Manager, mentor, Development
+Lead, coach, assessor, Institute lead, ops lead), hold one of their tasks, or stand in
+now for someone who holds one. Answering a task is the workflow's to allow or refuse;
+these rules decide whether the form is shown and whether the request reaches it at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.approvals import deciders
+from domain.participant_state import ParticipantState
+from domain.roles import Role
+from domain.tasks import Task
+
+
+class Viewer(BaseModel):
+    """The signed-in person, as the directory has them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    roles: frozenset[Role]
+
+    @property
+    def is_ops(self) -> bool:
+        return Role.OPS in self.roles
+
+
+def supporters(state: ParticipantState) -> frozenset[str]:
+    """Everyone the participant's enrolment names to support, assess or sign them off
+    (course partners are peers, not supporters: they do not see each other's record)."""
+    support = state.support
+    if support is None:
+        return frozenset()
+    return frozenset(
+        (
+            support.registered_manager,
+            support.employer_mentor,
+            support.development_lead,
+            support.coach,
+            support.assessor,
+            support.institute_lead,
+            support.ops_lead,
+        )
+    )
+
+
+def _task_holders(state: ParticipantState, now: datetime) -> set[str]:
+    holders = {task.assignee for task in state.tasks.values()}
+    for task in state.open_tasks:
+        deputy = state.delegate_of(task.assignee, now)
+        if deputy is not None:
+            holders.add(deputy)
+    return holders
+
+
+def may_view_participant(viewer: Viewer, state: ParticipantState, now: datetime) -> bool:
+    if viewer.is_ops:
+        return True
+    person = viewer.person_id
+    return person in supporters(state) or person in _task_holders(state, now)
+
+
+def may_answer(viewer: Viewer, state: ParticipantState, task: Task, now: datetime) -> bool:
+    """Whether to offer `viewer` the decision form: they may decide it in their own right,
+    or stand in now for someone who may. The workflow checks again when they answer."""
+    if not task.is_open:
+        return False
+    own = [person for person, _ in deciders(state, task)]
+    if viewer.person_id in own:
+        return True
+    return any(state.delegate_of(person, now) == viewer.person_id for person in own)
+
+
+def may_view_cohorts(viewer: Viewer) -> bool:
+    """The cohort dashboard shows every participant of the scheme: ops only."""
+    return viewer.is_ops
+
+
+def may_see_all_tasks(viewer: Viewer) -> bool:
+    return viewer.is_ops

@@ -1,0 +1,137 @@
+"""Signing in and out: a password, or a one-time link sent by mail.
+
+A link in a mail is opened by a page that asks to confirm: mail scanners fetch links
+before people do, and a single-use link must not be spent by them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import aiosmtplib
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from activities.mail.smtp import send_mail
+from activities.notifications import message_id
+from scls.logging import get_logger
+from scls.web.pages import render
+from scls.web.services import WebServices, services
+from scls.web.session import end_session, flash, start_session
+from store.directory import person_by_login
+from store.web_accounts import (
+    SIGN_IN_LINK_LIFETIME,
+    new_sign_in_link,
+    person_with_password,
+    redeem_sign_in_link,
+)
+
+router = APIRouter()
+log = get_logger(__name__)
+
+Services = Annotated[WebServices, Depends(services)]
+
+_LINK_MINUTES = int(SIGN_IN_LINK_LIFETIME.total_seconds() // 60)
+
+
+def _local(path: str | None) -> str:
+    """Only a path on this site: a sign-in page must not send people elsewhere."""
+    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return "/tasks"
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_page(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "sign_in.html", {"next": _local(next)})
+
+
+@router.post("/sign-in", response_model=None)
+async def sign_in(
+    request: Request,
+    found: Services,
+    login: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/tasks",
+) -> HTMLResponse | RedirectResponse:
+    person = await person_with_password(found.pool, login, password)
+    if person is None:
+        return render(
+            request,
+            "sign_in.html",
+            {
+                "next": _local(next),
+                "login": login,
+                "error": "That email and password do not match.",
+            },
+            status=401,
+        )
+    start_session(request, person.person_id)
+    return RedirectResponse(_local(next), status_code=303)
+
+
+@router.post("/sign-in/mail", response_class=HTMLResponse)
+async def send_sign_in_link(
+    request: Request, found: Services, email: Annotated[str, Form()]
+) -> HTMLResponse:
+    person = await person_by_login(found.pool, email)
+    # The same answer whether or not the address is known: the page says nothing of who
+    # has an account.
+    if person is not None:
+        token = await new_sign_in_link(found.pool, person.person_id)
+        base = found.settings.web_base_url or str(request.base_url)
+        link = f"{base.rstrip('/')}/sign-in/link/{token}"
+        try:
+            await send_mail(
+                found.settings,
+                to=person.email,
+                subject="Your sign-in link for the Social Care Leaders Scheme",
+                body=(
+                    f"Hello {person.display_name},\n\n"
+                    f"Open this link to sign in (it works once, for {_LINK_MINUTES} minutes):\n\n"
+                    f"{link}\n\n"
+                    "If you did not ask for it, ignore this mail.\n"
+                ),
+                message_id=message_id(f"sign-in.{uuid.uuid4().hex}", found.settings.smtp_sender),
+            )
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            log.warning("sign-in link not sent", reason=type(error).__name__)
+            return render(
+                request,
+                "sign_in.html",
+                {"next": "/tasks", "error": "The mail could not be sent just now; try again soon."},
+                status=503,
+            )
+    return render(request, "link_sent.html", {"minutes": _LINK_MINUTES})
+
+
+@router.get("/sign-in/link/{token}", response_class=HTMLResponse)
+async def confirm_link_page(request: Request, token: str) -> HTMLResponse:
+    return render(request, "link_confirm.html", {"token": token})
+
+
+@router.post("/sign-in/link/{token}", response_model=None)
+async def use_link(
+    request: Request, found: Services, token: str
+) -> HTMLResponse | RedirectResponse:
+    person_id = await redeem_sign_in_link(found.pool, token)
+    if person_id is None:
+        return render(
+            request,
+            "sign_in.html",
+            {
+                "next": "/tasks",
+                "error": "That sign-in link has expired or was already used; ask for a new one.",
+            },
+            status=400,
+        )
+    start_session(request, person_id)
+    return RedirectResponse("/tasks", status_code=303)
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request) -> RedirectResponse:
+    end_session(request)
+    flash(request, "You are signed out.")
+    return RedirectResponse("/sign-in", status_code=303)

@@ -1,0 +1,43 @@
+"""Rendering a page: the templates, with what every page shows (who is signed in, the
+form token, a one-off message) filled in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from scls.web.session import csrf_token, take_flash
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _when(instant: datetime | None) -> str:
+    return "" if instant is None else instant.strftime("%d %b %Y %H:%M")
+
+
+def _day(instant: datetime | None) -> str:
+    return "" if instant is None else instant.strftime("%d %b %Y")
+
+
+def _words(value: object) -> str:
+    return str(value).replace("_", " ")
+
+
+TEMPLATES.env.filters.update(when=_when, day=_day, words=_words)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    shown = {
+        "person": getattr(request.state, "person", None),
+        "csrf_token": csrf_token(request),
+        "flash": take_flash(request),
+        **(context or {}),
+    }
+    return TEMPLATES.TemplateResponse(request, template, shown, status_code=status)

@@ -1,0 +1,55 @@
+"""A participant's record as the pages read it: their state from the progress read model
+(refused with 403 to anyone the access rules do not let see it) and their events in
+plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+from fastapi import HTTPException
+
+from domain.access import Viewer, may_view_participant
+from domain.events import parse_participant_event
+from domain.participant import ParticipantState
+from scls.web.event_text import describe, people_named
+from store.directory import display_names
+from store.participant_progress import PARTICIPANT_PROGRESS
+from store.pool import Connection
+
+
+async def visible_participant(
+    pool: asyncpg.Pool | Connection, viewer: Viewer, participant_id: str, now: datetime
+) -> ParticipantState:
+    state = await PARTICIPANT_PROGRESS.load(pool, participant_id)
+    if state is None:
+        raise HTTPException(404, f"There is no participant {participant_id}.")
+    if not may_view_participant(viewer, state, now):
+        raise HTTPException(
+            403,
+            f"You may not see participant {participant_id}: you are not part of their "
+            "support and hold none of their tasks.",
+        )
+    return state
+
+
+@dataclass(frozen=True)
+class EventLine:
+    version: int
+    at: datetime
+    text: str
+
+
+async def event_lines(
+    pool: asyncpg.Pool | Connection, participant_id: str, *, last: int | None = None
+) -> list[EventLine]:
+    """The participant's events, newest first (the `last` few, or all)."""
+    rows = await pool.fetch(
+        "SELECT version, data FROM events WHERE stream = $1 ORDER BY version DESC LIMIT $2",
+        f"participant-{participant_id}",
+        last,
+    )
+    events = [(row["version"], parse_participant_event(row["data"])) for row in rows]
+    names = await display_names(pool, people_named(event for _, event in events))
+    return [EventLine(version, event.at, describe(event, names)) for version, event in events]
