@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -22,6 +22,12 @@ def settings_and_logging() -> Settings:
 def when(instant: datetime) -> str:
     """An instant as tables show it: to the minute, in UTC."""
     return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def named(person: str, names: Mapping[str, str]) -> str:
+    """A person id as tables show it: "Name (id)" when the directory knows the name."""
+    name = names.get(person, person)
+    return person if name == person else f"{name} ({person})"
 
 
 def database_url(settings: Settings) -> str:

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from domain.interventions import ConcernKind, Severity
-from scls.cli.common import settings_and_logging, when
+from scls.cli.common import named, settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
 from scls.cli.tasks import TimeoutOption, migrated_database, run_update, state_and_names
 from scls.participant_updates import UPDATE_TIMEOUT
@@ -59,8 +59,7 @@ def show_command(participant_id: ParticipantArgument, as_json: JsonOption = Fals
         return
 
     def who(person: str) -> str:
-        name = names.get(person, person)
-        return person if name == person else f"{name} ({person})"
+        return named(person, names)
 
     lines = [
         f"[bold]{escape(who(participant_id))}[/bold]",

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from domain.roles import Role
 from domain.tasks import Outcome, TaskKind
-from scls.cli.common import database, settings_and_logging, when
+from scls.cli.common import database, named, settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
 from scls.participant_updates import (
     UPDATE_TIMEOUT,
@@ -179,8 +179,7 @@ def show_command(
         return
 
     def who(person: str) -> str:
-        name = names.get(person, person)
-        return person if name == person else f"{name} ({person})"
+        return named(person, names)
 
     lines = [
         f"[bold]{escape(found.title)}[/bold]  {escape(pid)}/{escape(task_id)}",
