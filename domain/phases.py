@@ -16,6 +16,21 @@ class Phase(StrEnum):
     TOWARDS_REGISTERED_MANAGER = "towards_registered_manager"  # 60/40
     RM_READINESS = "rm_readiness"
 
+    @property
+    def label(self) -> str:
+        """The phase's name as the scheme's people say it, whatever the programme version."""
+        return _PHASE_LABELS[self]
+
+
+_PHASE_LABELS = {
+    Phase.ENROLMENT: "Enrolment",
+    Phase.SUMMER_INSTITUTE: "Summer Institute",
+    Phase.CARE_PLACEMENT: "Hands-on care placement",
+    Phase.FIRST_LINE_MANAGEMENT: "First-line management (80/20)",
+    Phase.TOWARDS_REGISTERED_MANAGER: "Towards Registered Manager (60/40)",
+    Phase.RM_READINESS: "RM readiness",
+}
+
 
 class ParticipantStatus(StrEnum):
     ACTIVE = "active"

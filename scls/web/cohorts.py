@@ -63,7 +63,7 @@ async def dashboard(request: Request, found: Services, person: SignedIn) -> HTML
             "counts": [counts[c] for c in sorted(counts)],
             "cohorts": cohorts,
             "phases": list(Phase),
-            "phase_bars": bars({phase.replace("_", " "): n for phase, n in per_phase.items()}),
+            "phase_bars": bars({Phase(phase).label: n for phase, n in per_phase.items()}),
             "per_rag": per_rag,
             "participants": sum(c.participants for c in counts.values()),
             "active": sum(c.per_status.get("active", 0) for c in counts.values()),

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from domain.phases import Phase
 from scls.web.session import csrf_token, take_flash
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -28,7 +29,11 @@ def _words(value: object) -> str:
     return str(value).replace("_", " ")
 
 
-TEMPLATES.env.filters.update(when=_when, day=_day, words=_words)
+def _phase(value: str | Phase) -> str:
+    return Phase(value).label
+
+
+TEMPLATES.env.filters.update(when=_when, day=_day, words=_words, phase=_phase)
 
 
 def render(

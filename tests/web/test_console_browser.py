@@ -19,6 +19,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.commands import Enrol
+from domain.phases import Phase
 from domain.roles import Role
 from domain.support import SupportArrangements
 from domain.tasks import Outcome
@@ -241,6 +242,22 @@ async def test_ops_see_the_dashboard_with_the_read_models_counts(
     assert await page.inner_text("#total-participants") == "2"
     assert await page.inner_text("#total-open") == str(open_count)
     assert await page.inner_text("#total-overdue") == str(overdue)
+    # The chart has a row for every phase, named as people say it, with the read model's
+    # count of active participants in it.
+    active = dict(
+        await pool.fetch(
+            "SELECT phase, count(*) FROM participant_progress WHERE status = 'active' "
+            "GROUP BY phase"
+        )
+    )
+    chart = page.locator("table.phase-chart tbody tr")
+    shown = {}
+    for n in range(await chart.count()):
+        phase_row = chart.nth(n)
+        shown[await phase_row.locator("th").inner_text()] = await phase_row.locator(
+            ".count"
+        ).inner_text()
+    assert shown == {phase.label: str(active.get(phase.value, 0)) for phase in Phase}
     row = page.locator("tr.cohort")
     assert await row.count() == 1 and COHORT in await row.inner_text()
     await screenshot(page, "dashboard")
