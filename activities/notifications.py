@@ -36,6 +36,13 @@ from store.pool import Connection
 
 UNKNOWN_RECIPIENT = "UnknownRecipient"
 MAIL_NOT_SENT = "MailNotSent"
+MAIL_REJECTED = "MailRejected"
+
+# SMTP replies that say the address itself will never take mail: no such mailbox (550),
+# not local (551), a mailbox name not allowed (553), an address the server cannot parse
+# (501). Retrying cannot help; everything else (a server down, 4xx, a full mailbox,
+# refused credentials) may pass, and is retried.
+_ADDRESS_REFUSED = frozenset({501, 550, 551, 553})
 
 _MESSAGE_ID_SAFE = re.compile(r"[A-Za-z0-9._-]{1,200}")
 
@@ -52,6 +59,17 @@ class NotificationResult(BaseModel):
 
     outcome: NotificationOutcome
     idempotency_key: str
+
+
+def refuses_the_address(failure: Exception) -> bool:
+    """Whether the mail server said the recipient's address will never take mail."""
+    if isinstance(failure, aiosmtplib.SMTPRecipientsRefused):
+        return bool(failure.recipients) and all(
+            refused.code in _ADDRESS_REFUSED for refused in failure.recipients
+        )
+    return isinstance(failure, aiosmtplib.SMTPRecipientRefused) and (
+        failure.code in _ADDRESS_REFUSED
+    )
 
 
 def message_id(idempotency_key: str, sender: str) -> str:
@@ -127,11 +145,28 @@ class NotificationActivities:
         if failure is not None:
             # The SMTP error text can carry the address: it stays in the outbox, and
             # Temporal (which retries this) gets the kind of failure only.
-            code = getattr(failure, "code", None)
-            reason = type(failure).__name__ + (f", SMTP {code}" if code else "")
+            refused = refuses_the_address(failure)
+            codes = [r.code for r in getattr(failure, "recipients", ())] or [
+                getattr(failure, "code", None)
+            ]
+            reason = type(failure).__name__ + "".join(f", SMTP {c}" for c in codes if c)
             log.warning(
-                "notification not sent", reason=reason, attempts=row["attempts"] + 1, **context
+                "notification not sent",
+                reason=reason,
+                attempts=row["attempts"] + 1,
+                retried=not refused,
+                **context,
             )
+            if refused:
+                # Not retried: the directory has an address that does not exist. The
+                # outbox row keeps the server's words; mend the address and later mail
+                # goes out.
+                raise ApplicationError(
+                    f"mail {key} refused for good ({reason}); the outbox row has the "
+                    "server's reply: correct the person's address in the directory",
+                    type=MAIL_REJECTED,
+                    non_retryable=True,
+                ) from None
             raise ApplicationError(
                 f"mail {key} not sent ({reason}); the outbox row has the error",
                 type=MAIL_NOT_SENT,

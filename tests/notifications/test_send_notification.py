@@ -17,6 +17,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.notification_request import NotificationKind, NotificationRequest
 from activities.notifications import (
     MAIL_NOT_SENT,
+    MAIL_REJECTED,
     UNKNOWN_RECIPIENT,
     NotificationActivities,
     NotificationOutcome,
@@ -267,3 +268,48 @@ async def test_a_retry_during_a_slow_send_waits_for_it_and_sends_nothing(
         assert len(far_end.received) == 1
     finally:
         await asyncio.to_thread(controller.stop)
+
+
+class _RefusingFarEnd:
+    """A mail server that refuses every recipient with the reply it was given."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.refused = 0
+
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: Envelope, address: str, options: object
+    ) -> str:
+        self.refused += 1
+        return self.reply
+
+
+@pytest.mark.parametrize(
+    ("reply", "given_up"),
+    [
+        ("550 5.1.1 <ann.manager@example.org>: no such mailbox", True),
+        ("450 4.2.1 mailbox busy, try again later", False),
+    ],
+)
+async def test_an_address_refused_for_good_is_not_retried_and_a_busy_one_is(
+    pool: asyncpg.Pool, people: None, reply: str, given_up: bool
+) -> None:
+    far_end = _RefusingFarEnd(reply)
+    controller = Controller(far_end, hostname="127.0.0.1", port=free_port())
+    await asyncio.to_thread(controller.start)
+    try:
+        settings = load_settings(smtp_host="127.0.0.1", smtp_port=controller.port)
+        notifications = NotificationActivities(pool, settings)
+        with pytest.raises(ApplicationError) as raised:
+            await ActivityEnvironment().run(notifications.send_notification, reminder())
+    finally:
+        await asyncio.to_thread(controller.stop)
+
+    assert far_end.refused == 1
+    assert raised.value.non_retryable is given_up
+    assert raised.value.type == (MAIL_REJECTED if given_up else MAIL_NOT_SENT)
+    assert "example.org" not in str(raised.value)  # Temporal's history gets no address
+    assert f"SMTP {reply[:3]}" in str(raised.value)
+    [row] = await outbox_rows(pool)
+    assert row["sent_at"] is None and row["attempts"] == 1
+    assert reply.split(" ", 1)[1] in row["last_error"]  # the server's words, kept
