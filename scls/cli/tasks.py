@@ -325,7 +325,8 @@ def delegate_command(
     ] = None,
     timeout: TimeoutOption = UPDATE_TIMEOUT,
 ) -> None:
-    """Hand FROM's tasks to TO for a while, on every participant with a task open for FROM."""
+    """Hand FROM's tasks to TO for a while: on every participant with a task open for FROM,
+    and every active participant FROM supports (tasks opened while they are away follow)."""
     from domain.commands import Delegate
 
     starts_at = parse_instant(from_date, "--from-date") if from_date else datetime.now(UTC)
@@ -342,7 +343,12 @@ def delegate_command(
     settings = settings_and_logging()
     granted, refusals, problems = asyncio.run(_delegate_everywhere(settings, command, timeout))
     if not granted and not refusals and not problems:
-        stdout.print(escape(f"{from_person} has no open tasks: nothing to delegate"))
+        stdout.print(
+            escape(
+                f"{from_person} has no open tasks and supports no active participant: "
+                "nothing to delegate"
+            )
+        )
         return
     for pid, message in refusals:
         stderr.print(f"[red]refused[/red] for {escape(pid)}: {escape(message)}")
@@ -365,10 +371,10 @@ async def _delegate_everywhere(
     settings: Settings, command: Any, wait_seconds: float
 ) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
     from scls.temporal import connect
-    from store.inbox import participants_with_tasks_for
+    from store.inbox import participants_to_delegate_for
 
     async with migrated_database(settings) as pool:
-        participants = await participants_with_tasks_for(pool, command.from_person)
+        participants = await participants_to_delegate_for(pool, command.from_person)
     if not participants:
         return [], [], []
     client = await connect(settings)

@@ -150,6 +150,17 @@ async def test_decide_refused_then_reassigned_delegated_and_decided_by_the_deput
     )
     assert again.returncode == 1 and "was already decided" in again.stderr
 
+    # The Registered Manager holds no task now, but supports the participant: a delegation
+    # of theirs reaches this participant too, for tasks that open while they are away.
+    assert await open_tasks(pool, assignee="P-rm-1") == []
+    rm_away = await run_cli_async(
+        "tasks", "delegate", "--from", "P-rm-1", "--to", "P-rm-2", "--until", until, env=env
+    )
+    assert rm_away.returncode == 0, rm_away.stderr
+    assert "on 1 of 1 participants" in rm_away.stdout
+    state = await handle.query(ParticipantWorkflow.state)
+    assert [(d.from_person, d.to_person) for d in state.delegations][-1] == ("P-rm-1", "P-rm-2")
+
 
 async def test_delegate_with_nothing_to_hand_on_and_unknown_participants(
     participant: tuple[str, WorkflowHandle],
@@ -170,7 +181,10 @@ async def test_delegate_with_nothing_to_hand_on_and_unknown_participants(
         env=env,
     )
     assert nothing.returncode == 0, nothing.stderr
-    assert "P-nobody has no open tasks: nothing to delegate" in nothing.stdout
+    assert (
+        "P-nobody has no open tasks and supports no active participant: nothing to delegate"
+        in nothing.stdout
+    )
     backwards = await run_cli_async(
         "tasks",
         "delegate",
