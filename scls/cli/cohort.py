@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from domain.cohort_file import CohortIntake, FileFormat, InvalidCohortFile, read_cohort_file
 from scls.cli.common import settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
+from scls.cli.output import console
 from scls.cli.tasks import EXIT_REFUSED, migrated_database, refused
 from scls.settings import Settings
 
@@ -41,8 +41,8 @@ cohort = typer.Typer(
     help="Cohorts: validate and start from a file, list, status.", no_args_is_help=True
 )
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+stdout = console()
+stderr = console(stderr=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON, for scripts.")]
 

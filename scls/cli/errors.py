@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import NoReturn, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 
+from scls.cli.output import console
 from scls.settings import SettingsError
 from scls.stack.errors import StackError
 from scls.temporal import TemporalConnectionError
@@ -22,7 +22,7 @@ EXIT_EXPECTED_ERROR = 2
 P = ParamSpec("P")
 R = TypeVar("R")
 
-stderr = Console(stderr=True, highlight=False)
+stderr = console(stderr=True)
 
 
 class DatabaseUnavailable(Exception):

@@ -11,12 +11,12 @@ import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from scls.cli.common import settings_and_logging
 from scls.cli.errors import expected_errors
+from scls.cli.output import console
 
 if TYPE_CHECKING:
     from scls.failing_workflows import FailingWorkflow
@@ -35,7 +35,7 @@ def health(
         for workflow in failing:
             typer.echo(json.dumps(_as_dict(workflow)))
     elif failing:
-        Console(highlight=False).print(_table(failing))
+        console().print(_table(failing))
     else:
         typer.echo("no workflow has a failing workflow task")
     if failing:

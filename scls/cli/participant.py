@@ -13,13 +13,13 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from domain.interventions import ConcernKind, Severity
 from scls.cli.common import named, settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
+from scls.cli.output import console
 from scls.cli.tasks import TimeoutOption, migrated_database, run_update, state_and_names
 from scls.participant_updates import UPDATE_TIMEOUT
 from scls.settings import Settings
@@ -31,7 +31,7 @@ participant = typer.Typer(
     help="One participant: show, timeline, concern, timesheet.", no_args_is_help=True
 )
 
-stdout = Console(highlight=False, soft_wrap=True)
+stdout = console()
 
 ParticipantArgument = Annotated[str, typer.Argument(metavar="PID", help="The participant's id.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON, for scripts.")]

@@ -14,13 +14,13 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
 from domain.people import Directory, Person
 from domain.roles import Role
 from scls.cli.common import settings_and_logging
 from scls.cli.errors import expected_errors, fail
+from scls.cli.output import console
 from scls.cli.tasks import migrated_database
 from scls.settings import Settings
 
@@ -134,7 +134,7 @@ def list_command(
             person.home_id or "",
             person.provider_id or "",
         )
-    Console(highlight=False).print(table)
+    console().print(table)
 
 
 async def _people(settings: Settings, role: Role | None) -> list[Person]:

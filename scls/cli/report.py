@@ -16,12 +16,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from scls.cli.cohort import unknown_cohort
 from scls.cli.common import settings_and_logging
 from scls.cli.errors import expected_errors
+from scls.cli.output import console
 from scls.cli.tasks import migrated_database
 from scls.settings import Settings
 
@@ -61,7 +61,7 @@ def cohort_command(
     table = Table("measure", "breakdown", "value", title=f"cohort {cohort_id}")
     for row in rows:
         table.add_row(*row)
-    Console(highlight=False).print(table)
+    console().print(table)
 
 
 async def _measures(settings: Settings, cohort_id: str) -> SuccessMeasures:

@@ -6,10 +6,10 @@ import re
 
 import typer
 from pydantic import SecretStr
-from rich.console import Console
 from rich.table import Table
 
 from scls.cli.errors import expected_errors
+from scls.cli.output import console
 from scls.settings import ENV_PREFIX, load_settings
 
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@]+:)[^@]*(@)")
@@ -31,5 +31,5 @@ def settings() -> None:
     table = Table("variable", "value", box=None)
     for name in type(current).model_fields:
         table.add_row(f"{ENV_PREFIX}{name.upper()}", _shown(getattr(current, name)))
-    Console(highlight=False).print(table)
+    console().print(table)
     raise typer.Exit(0)

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import asyncpg
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -26,6 +25,7 @@ from domain.roles import Role
 from domain.tasks import Outcome, TaskKind
 from scls.cli.common import database, named, settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
+from scls.cli.output import console
 from scls.participant_updates import (
     UPDATE_TIMEOUT,
     UpdateRefused,
@@ -46,8 +46,8 @@ tasks = typer.Typer(
     help="Open tasks: list, show, decide, reassign, delegate.", no_args_is_help=True
 )
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+stdout = console()
+stderr = console(stderr=True)
 
 T = TypeVar("T")
 

@@ -107,6 +107,12 @@ async def _check_reads(env: dict[str, str]) -> None:
     table = await run_cli_async("cohort", "status", "NW-2029", env=env)
     assert "phases        30 enrolment" in table.stdout
     assert "tasks         30 open, 0 overdue" in table.stdout
+    # Tables into a pipe keep every row on one line, whole: the task references ops copy
+    # into `tasks decide` are not cut short to fit 80 columns.
+    inbox = await run_cli_async("tasks", "list", "--cohort", "NW-2029", env=env)
+    rows = [line for line in inbox.stdout.splitlines() if "/pre_start_checks" in line]
+    assert len(rows) == 30 and "…" not in inbox.stdout
+    assert all("Pre-start checks: selection, enhanced DBS, employer and home" in r for r in rows)
 
     person = await run_cli_async("participant", "show", "NW29-01", env=env)
     assert person.returncode == 0, person.stderr
