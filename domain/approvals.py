@@ -45,7 +45,7 @@ def undecided_task(state: ParticipantState, task_id: str) -> Task:
     if task.decision is not None:
         earlier = task.decision
         raise TaskAlreadyDecided(
-            f"task {task.task_id} was already decided ({earlier.outcome} by "
+            f"task {task.task_id} was already decided ({earlier.outcome.in_words} by "
             f"{earlier.decided_by} on {earlier.decided_at.date().isoformat()})"
         )
     return task

@@ -57,9 +57,9 @@ def summarise(event: ParticipantEvent, who: Callable[[str], str] = _as_id) -> st
                 f"(programme {event.programme_version}, starts {_day(event.programme_start)})"
             )
         case PhaseStarted():
-            return f"phase {event.phase.value} started (earliest end {_day(event.earliest_end)})"
+            return f"{event.phase.label} started (earliest end {_day(event.earliest_end)})"
         case PhaseCompleted():
-            return f"phase {event.phase.value} completed"
+            return f"{event.phase.label} completed"
         case TaskOpened():
             return (
                 f"task {event.task_id} opened for {who(event.assignee)} ({event.role.value}): "
@@ -70,7 +70,7 @@ def summarise(event: ParticipantEvent, who: Callable[[str], str] = _as_id) -> st
             if event.on_behalf_of:
                 by += f" for {who(event.on_behalf_of)}"
             comment = f": {event.comment}" if event.comment else ""
-            return f"task {event.task_id} {event.outcome.value} by {by}{comment}"
+            return f"task {event.task_id} {event.outcome.in_words} by {by}{comment}"
         case DecisionRefused():
             return (
                 f"{event.outcome.value} on task {event.task_id} by {who(event.decided_by)} "
@@ -133,7 +133,7 @@ def summarise(event: ParticipantEvent, who: Callable[[str], str] = _as_id) -> st
             return f"suspension lifted (case {event.case_number})"
         case PhaseExtended():
             return (
-                f"phase {event.phase.value} extended by {event.weeks} weeks "
+                f"{event.phase.label} extended by {event.weeks} weeks "
                 f"(earliest end {_day(event.earliest_end)})"
             )
         case BreakStarted():

@@ -62,6 +62,26 @@ class Outcome(StrEnum):
     CONCERNS = "concerns"  # progress reviews
     HELD = "held"  # intervention review meetings: the comment is the meeting's note
 
+    @property
+    def in_words(self) -> str:
+        """What the answer did, as the record says it: "approved", "sent back"."""
+        return _OUTCOME_WORDS[self]
+
+
+_OUTCOME_WORDS = {
+    Outcome.APPROVE: "approved",
+    Outcome.REJECT: "rejected",
+    Outcome.SEND_BACK: "sent back",
+    Outcome.PASS: "passed",
+    Outcome.REFER: "referred",
+    Outcome.READY: "judged ready",
+    Outcome.NOT_YET: "judged not yet ready",
+    Outcome.OTHER_DESTINATION: "judged bound for another destination",
+    Outcome.ON_TRACK: "found on track",
+    Outcome.CONCERNS: "found with concerns",
+    Outcome.HELD: "held",
+}
+
 
 class OutcomeRule(BaseModel):
     """What one outcome does to a task: how it closes, whether the question is asked again

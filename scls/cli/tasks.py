@@ -204,7 +204,7 @@ def show_command(
         if decision.on_behalf_of:
             by += f" for {who(decision.on_behalf_of)}"
         lines.append(
-            f"decision     {decision.outcome.value} by {escape(by)} "
+            f"decision     {decision.outcome.in_words} by {escape(by)} "
             f"on {when(decision.decided_at)} UTC"
         )
         if decision.comment:

@@ -134,7 +134,7 @@ def test_refusal_messages() -> None:
     decided = applied(state, decide(state, approve, now))
     assert refusal(decided, approve, now + timedelta(days=1)) == (
         "TaskAlreadyDecided: task pre_start_checks was already decided "
-        "(approve by P-ops-1 on 2027-07-27)"
+        "(approved by P-ops-1 on 2027-07-27)"
     )
 
 

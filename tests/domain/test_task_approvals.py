@@ -119,7 +119,7 @@ def test_refusal_messages_for_decisions() -> None:
     )
     assert refusal(state, done.model_copy(update={"task_id": "pre_start_checks"}), now) == (
         "TaskAlreadyDecided: task pre_start_checks was already decided "
-        "(approve by P-ops-1 on 2027-09-05)"
+        "(approved by P-ops-1 on 2027-09-05)"
     )
     assert refusal(state, done.model_copy(update={"decided_by": "P-rm-1"}), now) == (
         "PersonNotAllowed: P-rm-1 may not decide task institute_completion: it is assigned "

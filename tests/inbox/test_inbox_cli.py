@@ -158,7 +158,7 @@ async def test_tasks_list_json_and_show(
     )
     assert shown.returncode == 0, shown.stderr
     assert "status       approved" in shown.stdout
-    assert "approve by Otto Ops (P-ops-1)" in shown.stdout
+    assert "approved by Otto Ops (P-ops-1)" in shown.stdout
     as_json = await run_cli_async(
         "tasks",
         "show",

@@ -180,7 +180,7 @@ async def test_a_decision_shows_in_status_and_timeline_and_reads_need_no_worker(
         # The worker has stopped: the reads come from Postgres all the same.
         timeline = await run_cli_async("participant", "timeline", "NWB-03", env=env)
         assert timeline.returncode == 0, timeline.stderr
-        assert "task pre_start_checks approve by nw-ops-1" in timeline.stdout
+        assert "task pre_start_checks approved by nw-ops-1" in timeline.stdout
         status = await run_cli_async("cohort", "status", "NW-2029-B", "--json", env=env)
         assert json.loads(status.stdout)["open_tasks"] == 29
     finally:

@@ -154,7 +154,7 @@ async def test_a_registered_manager_answers_her_task_and_the_participant_moves_o
     await second.get_by_label("Approve").check()
     await second.get_by_role("button", name="Send answer").click()
     refusal = await second.inner_text("[role=alert]")
-    assert "task placement_review was already decided (approve by P-rm-1" in refusal
+    assert "task placement_review was already decided (approved by P-rm-1" in refusal
     await screenshot(second, "task-refused")
 
     # Amy moves on to first-line management.

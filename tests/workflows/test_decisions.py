@@ -114,7 +114,7 @@ async def test_every_refusal_is_explained_and_changes_nothing(
     await handle.execute_update(ParticipantWorkflow.decide, approved)
     after_approval = await handle.query(ParticipantWorkflow.state)
     again = await refused(handle, approved)
-    assert "task pre_start_checks was already decided (approve by ops-1 on " in again
+    assert "task pre_start_checks was already decided (approved by ops-1 on " in again
     assert await handle.query(ParticipantWorkflow.state) == after_approval
 
 
