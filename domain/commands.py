@@ -111,6 +111,18 @@ class ApplyInterventionOutcome(BaseModel):
     approved_by: str | None = None
 
 
+class ChangeProgramme(BaseModel):
+    """Ops move a running participant onto another programme version, for the phases
+    still ahead; refused while the current phase would change under them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["ChangeProgramme"] = "ChangeProgramme"
+    to_version: str
+    by: str
+    reason: str = Field(min_length=1)
+
+
 ParticipantCommand = Annotated[
     Enrol
     | AdvanceTime
@@ -119,6 +131,7 @@ ParticipantCommand = Annotated[
     | Delegate
     | RaiseConcern
     | SubmitTimesheet
-    | ApplyInterventionOutcome,
+    | ApplyInterventionOutcome
+    | ChangeProgramme,
     Field(discriminator="type"),
 ]

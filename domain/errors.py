@@ -15,6 +15,10 @@ class UnknownProgrammeVersion(DomainError):
     pass
 
 
+class ProgrammeChangeRefused(DomainError):
+    pass
+
+
 class InvalidTimeScale(DomainError):
     pass
 

@@ -27,6 +27,7 @@ from domain.events import (
     PhaseExtended,
     PhaseStarted,
     ProgrammeCompleted,
+    ProgrammeVersionChanged,
     RagChanged,
     SuspensionLifted,
     TaskCancelled,
@@ -154,6 +155,11 @@ def summarise(event: ParticipantEvent, who: Callable[[str], str] = _as_id) -> st
             return (
                 f"week of {event.week_start}: {event.care_hours:g}h care, "
                 f"{event.management_hours:g}h management ({verified}, by {who(event.recorded_by)})"
+            )
+        case ProgrammeVersionChanged():
+            return (
+                f"programme changed from {event.from_version} to {event.to_version} by "
+                f"{who(event.by)}: {event.reason}"
             )
         case _:
             assert_never(event)

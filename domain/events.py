@@ -231,6 +231,22 @@ class ProgrammeCompleted(_Event):
         return self.completed_at
 
 
+class ProgrammeVersionChanged(_Event):
+    """Ops moved a running participant onto another programme version: the phases still
+    ahead follow `to_version` (docs/versioning.md). What was done stays as it was done."""
+
+    type: Literal["ProgrammeVersionChanged"] = "ProgrammeVersionChanged"
+    from_version: str
+    to_version: str
+    by: str
+    reason: str
+    changed_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.changed_at
+
+
 class ConcernRaised(_Event):
     """Someone (or the timetable itself, as "system") reports trouble. The concern opens
     case `case_number`, or joins it when that case is already open. `reason` is free text
@@ -427,7 +443,8 @@ ParticipantEvent = Annotated[
     | HomeChanged
     | TaskCancelled
     | ParticipantWithdrawn
-    | TimesheetRecorded,
+    | TimesheetRecorded
+    | ProgrammeVersionChanged,
     Field(discriminator="type"),
 ]
 

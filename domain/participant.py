@@ -17,6 +17,7 @@ from domain.approvals import check_decision, check_delegation, check_reassignmen
 from domain.commands import (
     AdvanceTime,
     ApplyInterventionOutcome,
+    ChangeProgramme,
     DecideTask,
     Delegate,
     Enrol,
@@ -55,6 +56,7 @@ from domain.participant_state import (
 from domain.phase_opening import open_phase
 from domain.phases import ParticipantStatus, Phase
 from domain.programme import get_programme
+from domain.programme_change import change_programme
 from domain.task_policy import policy_for, resubmission_due_at
 from domain.tasks import Outcome, Task, next_attempt_id
 from domain.timeline import due, next_wakeup
@@ -102,6 +104,9 @@ def decide(
         case ApplyInterventionOutcome():
             _require_on_programme(current, "an intervention's outcome no longer applies")
             decided = apply_outcome(current, command, now)
+        case ChangeProgramme():
+            _require_on_programme(current, "their programme can no longer change")
+            decided = change_programme(current, command, now)
     return [*caught_up, *decided, *due(_apply(current, decided), now)]
 
 

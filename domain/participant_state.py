@@ -30,6 +30,7 @@ from domain.events import (
     PhaseExtended,
     PhaseStarted,
     ProgrammeCompleted,
+    ProgrammeVersionChanged,
     RagChanged,
     SuspensionLifted,
     TaskCancelled,
@@ -157,6 +158,7 @@ class ParticipantState(BaseModel):
     placement_support: SupportArrangements | None = None
     withdrawal: ParticipantWithdrawn | None = None
     timesheets: dict[str, Timesheet] = {}
+    programme_changes: tuple[ProgrammeVersionChanged, ...] = ()  # by ops, oldest first
     # The latest instant any event happened at: rules never date a new event before it.
     as_of: UtcDatetime | None = None
     version: int = 0  # events applied: the event-store stream version
@@ -173,6 +175,9 @@ class ParticipantState(BaseModel):
 
     @property
     def programme_version(self) -> str | None:
+        """The version followed now: the enrolment's, or the latest ops moved them to."""
+        if self.programme_changes:
+            return self.programme_changes[-1].to_version
         return self.enrolment.programme_version if self.enrolment else None
 
     @property
@@ -197,7 +202,10 @@ class ParticipantState(BaseModel):
 
     @property
     def programme(self) -> Programme:
-        return get_programme(self.enrolled().programme_version)
+        self.enrolled()
+        version = self.programme_version
+        assert version is not None  # enrolled
+        return get_programme(version)
 
     def supporters(self) -> SupportArrangements:
         """The people around the participant now (a move to a new home changes them)."""
@@ -565,6 +573,8 @@ def _intervention_changes(state: ParticipantState, event: ParticipantEvent) -> d
                 verified=event.verified,
             )
             return {"timesheets": {**state.timesheets, event.week_start.isoformat(): sheet}}
+        case ProgrammeVersionChanged():
+            return {"programme_changes": (*state.programme_changes, event)}
     raise InconsistentHistory(f"no rule folds {type(event).__name__}")
 
 
