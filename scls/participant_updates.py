@@ -52,6 +52,49 @@ async def update_participant(
     )
 
 
+class FanOut:
+    """What one Update sent to many participants did: granted, refused, unreachable."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+        self.refused: list[tuple[str, str]] = []
+        self.unreachable: list[tuple[str, str]] = []
+
+    @property
+    def asked(self) -> int:
+        return len(self.done) + len(self.refused) + len(self.unreachable)
+
+
+async def update_each(
+    client: Client,
+    participant_ids: list[str],
+    update: str,
+    argument: Any,
+    wait_seconds: float = UPDATE_TIMEOUT,
+) -> FanOut:
+    """The Update `update` on each participant's workflow, a few at a time (a manager may
+    support dozens of participants, a cohort holds thirty), each outcome in id order."""
+    gate = asyncio.Semaphore(16)
+    result = FanOut()
+
+    async def one(participant_id: str) -> None:
+        async with gate:
+            try:
+                await update_participant(client, participant_id, update, argument, wait_seconds)
+            except UpdateRefused as refusal:
+                result.refused.append((participant_id, str(refusal)))
+            except WorkflowUnreachable as problem:
+                result.unreachable.append((participant_id, str(problem)))
+            else:
+                result.done.append(participant_id)
+
+    await asyncio.gather(*(one(pid) for pid in participant_ids))
+    result.done.sort()
+    result.refused.sort()
+    result.unreachable.sort()
+    return result
+
+
 async def update_case(
     client: Client,
     participant_id: str,

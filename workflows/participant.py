@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.cohort_events import ParticipantProgressed
     from domain.commands import (
         ApplyInterventionOutcome,
+        ChangeProgramme,
         DecideTask,
         Delegate,
         Enrol,
@@ -304,6 +305,17 @@ class ParticipantWorkflow:
 
     @submit_timesheet.validator
     def _validate_submit_timesheet(self, command: SubmitTimesheet) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def change_programme(self, command: ChangeProgramme) -> ParticipantState:
+        """Ops move the participant onto another programme version for the phases ahead."""
+        async with self._appending:
+            await self._record(self._decided(command), command.by, causation_id="programme")
+        return self._state
+
+    @change_programme.validator
+    def _validate_change_programme(self, command: ChangeProgramme) -> None:
         self._decided(command)
 
     async def _apply_signalled(self, command: ParticipantCommand, actor: str) -> None:

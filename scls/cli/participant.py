@@ -17,18 +17,26 @@ from rich.markup import escape
 from rich.table import Table
 
 from domain.interventions import ConcernKind, Severity
+from scls.cli.cohort import unknown_cohort
 from scls.cli.common import named, settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
 from scls.cli.output import console
-from scls.cli.tasks import TimeoutOption, migrated_database, run_update, state_and_names
-from scls.participant_updates import UPDATE_TIMEOUT
+from scls.cli.tasks import (
+    TimeoutOption,
+    migrated_database,
+    print_fan_out,
+    run_update,
+    state_and_names,
+)
+from scls.participant_updates import UPDATE_TIMEOUT, FanOut, update_each
 from scls.settings import Settings
 
 if TYPE_CHECKING:
     from store.envelope import StoredEvent
 
 participant = typer.Typer(
-    help="One participant: show, timeline, concern, timesheet.", no_args_is_help=True
+    help="One participant: show, timeline, concern, timesheet, change-programme.",
+    no_args_is_help=True,
 )
 
 stdout = console()
@@ -50,6 +58,8 @@ def show_command(participant_id: ParticipantArgument, as_json: JsonOption = Fals
         shown.update(
             name=names.get(participant_id),
             home_id=state.home_id,
+            programme_version=state.programme_version,
+            programme_changes=[c.model_dump(mode="json") for c in state.programme_changes],
             support=state.support.model_dump(mode="json") if state.support else None,
             interventions=[case.model_dump(mode="json") for case in state.interventions.values()],
             withdrawal=state.withdrawal.model_dump(mode="json") if state.withdrawal else None,
@@ -64,6 +74,11 @@ def show_command(participant_id: ParticipantArgument, as_json: JsonOption = Fals
     lines = [
         f"[bold]{escape(who(participant_id))}[/bold]",
         f"cohort       {escape(summary.cohort_id or '-')}, home {escape(state.home_id or '-')}",
+        f"programme    {state.programme_version or '-'}"
+        + "".join(
+            f" (moved from {c.from_version} on {c.changed_at:%Y-%m-%d})"
+            for c in state.programme_changes[-1:]
+        ),
         f"status       {summary.status.value if summary.status else 'not enrolled'}",
         f"phase        {summary.phase_title or '-'}"
         + (f" since {when(summary.phase_started_at)} UTC" if summary.phase_started_at else ""),
@@ -244,3 +259,58 @@ def timesheet_command(
     if share is not None:
         line += f"; management time {share:.0%} against {state.management_target:.0%}"
     stdout.print(escape(f"{line}; RAG {state.rag.value}"))
+
+
+@participant.command("change-programme")
+@expected_errors
+def change_programme_command(
+    to_version: Annotated[str, typer.Option("--to", help="The programme version, e.g. 2025.1.")],
+    by: Annotated[str, typer.Option(help="Who decides it: the participants' ops lead.")],
+    reason: Annotated[str, typer.Option(help="Why, for the record.")],
+    participant_ids: Annotated[
+        list[str] | None, typer.Argument(metavar="PID", help="The participants' ids.")
+    ] = None,
+    cohort_id: Annotated[
+        str | None,
+        typer.Option("--cohort", help="Every participant of this cohort still on the programme."),
+    ] = None,
+    timeout: TimeoutOption = UPDATE_TIMEOUT,
+) -> None:
+    """Move running participants onto another programme version for the phases still ahead
+    (docs/versioning.md). Refused for anyone in a phase the change would alter: run it
+    again when that phase is over."""
+    from domain.commands import ChangeProgramme
+
+    if not reason.strip():
+        fail("--reason must say why, for the record")
+    if not participant_ids and cohort_id is None:
+        fail("name the participants, or a cohort with --cohort")
+    command = ChangeProgramme(to_version=to_version, by=by, reason=reason)
+    settings = settings_and_logging()
+    chosen = asyncio.run(_participants(settings, participant_ids or [], cohort_id))
+    result = asyncio.run(_change_each(settings, chosen, command, timeout))
+    print_fan_out(result, f"moved to programme {to_version}")
+
+
+async def _participants(
+    settings: Settings, named_ids: list[str], cohort_id: str | None
+) -> list[str]:
+    from store.cohorts import participant_states
+
+    chosen = dict.fromkeys(named_ids)
+    if cohort_id is not None:
+        async with migrated_database(settings) as pool:
+            states = await participant_states(pool, cohort_id)
+        if not states:
+            unknown_cohort(cohort_id)
+        chosen.update(dict.fromkeys(s.participant_id for s in states if not s.has_left))
+    return list(chosen)
+
+
+async def _change_each(
+    settings: Settings, participant_ids: list[str], command: Any, wait: float
+) -> FanOut:
+    from scls.temporal import connect
+
+    client = await connect(settings)
+    return await update_each(client, participant_ids, "change_programme", command, wait)

@@ -28,8 +28,10 @@ from scls.cli.errors import expected_errors, fail
 from scls.cli.output import console
 from scls.participant_updates import (
     UPDATE_TIMEOUT,
+    FanOut,
     UpdateRefused,
     WorkflowUnreachable,
+    update_each,
     update_participant,
 )
 from scls.settings import Settings
@@ -341,8 +343,8 @@ def delegate_command(
         by=by or from_person,
     )
     settings = settings_and_logging()
-    granted, refusals, problems = asyncio.run(_delegate_everywhere(settings, command, timeout))
-    if not granted and not refusals and not problems:
+    result = asyncio.run(_delegate_everywhere(settings, command, timeout))
+    if not result.asked:
         stdout.print(
             escape(
                 f"{from_person} has no open tasks and supports no active participant: "
@@ -350,50 +352,34 @@ def delegate_command(
             )
         )
         return
-    for pid, message in refusals:
-        stderr.print(f"[red]refused[/red] for {escape(pid)}: {escape(message)}")
-    for pid, message in problems:
-        stderr.print(f"[red]error[/red] for {escape(pid)}: {escape(message)}")
-    stdout.print(
-        escape(
-            f"delegated {from_person}'s tasks to {to_person} from {when(starts_at)} UTC "
-            f"until {when(ends_at)} UTC on {len(granted)} of "
-            f"{len(granted) + len(refusals) + len(problems)} participants"
-        )
+    print_fan_out(
+        result,
+        f"delegated {from_person}'s tasks to {to_person} from {when(starts_at)} UTC "
+        f"until {when(ends_at)} UTC",
     )
-    if problems:
+
+
+def print_fan_out(result: FanOut, done: str) -> None:
+    """Each refusal and unreachable workflow on stderr, then "<done> on N of M
+    participants"; exit 1 if any was refused, 2 if any could not be asked."""
+    for pid, message in result.refused:
+        stderr.print(f"[red]refused[/red] for {escape(pid)}: {escape(message)}")
+    for pid, message in result.unreachable:
+        stderr.print(f"[red]error[/red] for {escape(pid)}: {escape(message)}")
+    stdout.print(escape(f"{done} on {len(result.done)} of {result.asked} participants"))
+    if result.unreachable:
         raise typer.Exit(2)
-    if refusals:
+    if result.refused:
         raise typer.Exit(EXIT_REFUSED)
 
 
-async def _delegate_everywhere(
-    settings: Settings, command: Any, wait_seconds: float
-) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
+async def _delegate_everywhere(settings: Settings, command: Any, wait_seconds: float) -> FanOut:
     from scls.temporal import connect
     from store.inbox import participants_to_delegate_for
 
     async with migrated_database(settings) as pool:
         participants = await participants_to_delegate_for(pool, command.from_person)
     if not participants:
-        return [], [], []
+        return FanOut()
     client = await connect(settings)
-    # A manager may hold tasks on dozens of participants: ask a few workflows at a time.
-    gate = asyncio.Semaphore(16)
-    granted: list[str] = []
-    refusals: list[tuple[str, str]] = []
-    problems: list[tuple[str, str]] = []
-
-    async def one(pid: str) -> None:
-        async with gate:
-            try:
-                await update_participant(client, pid, "delegate", command, wait_seconds)
-            except UpdateRefused as refusal:
-                refusals.append((pid, str(refusal)))
-            except WorkflowUnreachable as problem:
-                problems.append((pid, str(problem)))
-            else:
-                granted.append(pid)
-
-    await asyncio.gather(*(one(pid) for pid in participants))
-    return sorted(granted), sorted(refusals), sorted(problems)
+    return await update_each(client, participants, "delegate", command, wait_seconds)

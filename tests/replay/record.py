@@ -33,7 +33,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.cohort import enrolments
-from domain.commands import Delegate, RaiseConcern, ReassignTask
+from domain.commands import ChangeProgramme, Delegate, RaiseConcern, ReassignTask
 from domain.intervention_case import CaseStage, ProposeOutcome, ReviewProposal
 from domain.interventions import (
     BreakInLearning,
@@ -297,6 +297,42 @@ async def updates(servers: Servers, recorder: Recorder) -> None:
             await env.client.get_workflow_handle(workflow_id).terminate("recorded")
 
 
+async def programme_change(servers: Servers, recorder: Recorder) -> None:
+    """On the dev server: a participant enrolled on 2024.1 moved to 2025.1 by Update in
+    their enrolment, then on into a care placement with the 2025 standards. The enrolment
+    and Institute runs are recorded complete, the care placement's in flight."""
+    env = servers.dev
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    start = await env.get_current_time() + timedelta(weeks=3) / REHEARSAL_TIME_SCALE
+    definition = cohort_definition(2, start=start, time_scale=REHEARSAL_TIME_SCALE)
+    enrolment = enrolments(definition)[0]
+    workflow_id = participant_workflow_id(enrolment.participant_id)
+    async with build_worker(env.client, servers.pool, task_queue):
+        handle = await env.client.start_workflow(
+            ParticipantWorkflow.run,
+            ParticipantRun(enrolment=enrolment),
+            id=workflow_id,
+            task_queue=task_queue,
+        )
+        await eventually(lambda: handle.query(ParticipantWorkflow.state), lambda s: s.version > 0)
+        await handle.execute_update(
+            ParticipantWorkflow.change_programme,
+            ChangeProgramme(to_version="2025.1", by=definition.ops_lead, reason="2025 standards"),
+        )
+        await drive(
+            env, env.client, [workflow_id], how=Answer.BY_UPDATE, until=Phase.CARE_PLACEMENT
+        )
+        await recorder.runs(
+            env.client,
+            workflow_id,
+            handle.first_execution_run_id,
+            programme_version="2025.1",
+            phases=PHASES_IN_ORDER,
+            what="programme-change",
+        )
+        await handle.terminate("recorded")
+
+
 OUTCOMES: dict[str, InterventionOutcome] = {
     "continue": ContinueWithSupportPlan(plan="weekly supervision", review_after_weeks=4),
     "move": MoveToNewHome(home_id="H02", registered_manager="rm-02", employer_mentor="mentor-02"),
@@ -398,6 +434,7 @@ SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "participant-2025.1": participant_2025,
     "cohort": cohort,
     "updates": updates,
+    "programme-change": programme_change,
     "interventions": interventions,
 }
 

@@ -89,3 +89,26 @@ async def test_participants_on_either_standards_replay_in_flight_and_complete(
         if event.type == "TaskOpened" and event.data["task_id"].startswith("care_certificate.")
     }
     assert len(opened) == STANDARDS[version]
+
+
+async def test_a_participant_moved_to_2025_by_ops_replays_and_got_the_2025_standards() -> None:
+    moved = {r.phase: r for r in RECORDED if r.scenario == "programme-change"}
+    assert {"enrolment", "summer_institute", "care_placement"} <= set(moved), (
+        "record it: python -m tests.replay.record programme-change"
+    )
+    for recorded in moved.values():
+        await replayer().replay_workflow(recorded.history())
+    enrolment = [e for r in await appended(moved["enrolment"].history()) for e in r.events]
+    enrolled, changed = (
+        next(e for e in enrolment if e.type == kind)
+        for kind in ("ParticipantEnrolled", "ProgrammeVersionChanged")
+    )
+    assert enrolled.data["programme_version"] == "2024.1"
+    assert (changed.data["from_version"], changed.data["to_version"]) == ("2024.1", "2025.1")
+    opened = {
+        event.data["task_id"]
+        for request in await appended(moved["summer_institute"].history())
+        for event in request.events
+        if event.type == "TaskOpened" and event.data["task_id"].startswith("care_certificate.")
+    }
+    assert len(opened) == STANDARDS["2025.1"]
