@@ -31,6 +31,10 @@ class OutplacementDefinition(BaseModel):
     duration: timedelta = timedelta(weeks=4)
     report_required: bool = True  # the report opens at the end; task_policy: when due
 
+    @property
+    def report_title(self) -> str:
+        return f"Report on outplacement {self.number}: {self.title}"
+
 
 OUTPLACEMENTS: tuple[OutplacementDefinition, ...] = (
     OutplacementDefinition(

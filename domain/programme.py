@@ -101,6 +101,16 @@ class Programme(BaseModel):
     def outplacements_in(self, phase: Phase) -> tuple[OutplacementDefinition, ...]:
         return tuple(o for o in self.outplacements if o.phase == phase)
 
+    def requirement_title(self, phase: Phase, key: str) -> str:
+        """What a requirement of `phase` (a key of `requirements_for`) is called."""
+        for sign_off in self.sign_offs_for(phase):
+            if sign_off.key == key:
+                return sign_off.title
+        for outplacement in self.outplacements_in(phase):
+            if outplacement_report_id(outplacement.number) == key:
+                return outplacement.report_title
+        raise KeyError(f"{key} is not a requirement of the {phase.label} phase")
+
     def requirements_for(self, phase: Phase) -> tuple[str, ...]:
         """Task keys that must be approved to end the phase: its sign-offs, then the
         reports of its outplacements."""

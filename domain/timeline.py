@@ -161,7 +161,7 @@ def _outplacement_end(state: ParticipantState) -> Step | None:
         report = TaskOpened(
             task_id=outplacement_report_id(definition.number),
             kind=TaskKind.OUTPLACEMENT_REPORT,
-            title=f"Report on outplacement {definition.number}: {definition.title}",
+            title=definition.report_title,
             phase=definition.phase,
             role=Role.DEVELOPMENT_LEAD,
             assignee=state.person_for(Role.DEVELOPMENT_LEAD),

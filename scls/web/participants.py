@@ -81,7 +81,10 @@ async def _participant_page(
     # Each requirement of the current phase still to sign: its open task, or None when
     # it has not been asked yet.
     pending = [
-        (key, next((t for t in state.open_tasks if t.key == key), None))
+        (
+            state.programme.requirement_title(state.phase, key) if state.phase else key,
+            next((t for t in state.open_tasks if t.key == key), None),
+        )
         for key in state.sign_offs_needed
     ]
     decided = sorted(

@@ -6,9 +6,12 @@ import pytest
 
 from domain.care_certificate import CARE_CERTIFICATE_STANDARDS, CareCertificateVersion
 from domain.errors import InvalidTimeScale, UnknownProgrammeVersion
+from domain.events import TaskOpened
+from domain.participant import decide, initial_state
 from domain.programme import PROGRAMMES, Phase, Programme, Role, get_programme, scaled
 from domain.task_policy import policy_for
 from domain.tasks import TaskKind
+from tests.domain.domain_builders import PROGRAMME_START, applied, enrol_command, run_programme
 
 
 @pytest.fixture(params=sorted(PROGRAMMES))
@@ -102,3 +105,22 @@ def test_time_scale_compresses_durations() -> None:
     assert scaled(timedelta(weeks=3), 1.0) == timedelta(weeks=3)
     with pytest.raises(InvalidTimeScale):
         scaled(timedelta(weeks=1), 0.5)
+
+
+def test_every_requirement_is_named_as_its_task_will_be() -> None:
+    """The participant page names a requirement not yet asked by the title its task will
+    have when the timetable opens it."""
+    enrolled_at = PROGRAMME_START - timedelta(weeks=4)
+    for version, programme in PROGRAMMES.items():
+        state = initial_state("P-1")
+        enrolment = decide(state, enrol_command(programme_version=version), enrolled_at)
+        _, events = run_programme(applied(state, enrolment), enrolled_at)
+        opened = {
+            (e.phase, e.task_id): e.title
+            for e in [*enrolment, *events]
+            if isinstance(e, TaskOpened) and e.phase is not None
+        }
+        for definition in programme.phases:
+            for key in programme.requirements_for(definition.phase):
+                title = programme.requirement_title(definition.phase, key)
+                assert opened[(definition.phase, key)] == title, (version, key)
