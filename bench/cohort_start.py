@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from domain.cohort_file import CSV_COLUMNS, PERSON_COLUMNS
+from domain.cohort.intake import CSV_COLUMNS, PERSON_COLUMNS
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "cohort-north-west-2029.csv"
 

@@ -29,8 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from domain.programme.tasks import TaskKind
 from domain.roles import Role
-from domain.tasks import TaskKind
 from store.inbox import open_tasks
 from store.migrate import migrate
 from store.pool import open_pool

@@ -28,11 +28,14 @@ import asyncpg
 import httpx
 
 from bench.inbox import percentile, scratch_database
-from domain.commands import DecideTask, Enrol, RaiseConcern
-from domain.events import ParticipantEvent
-from domain.intervention_case import CaseEvent, CaseFileOpened
-from domain.interventions import ConcernKind, Severity
-from domain.participant import decide, due, evolve, initial_state
+from domain.intervention.case import CaseEvent, CaseFileOpened
+from domain.intervention.outcomes import ConcernKind, Severity
+from domain.participant.commands import DecideTask, Enrol, RaiseConcern
+from domain.participant.decide import decide
+from domain.participant.events import ParticipantEvent
+from domain.participant.evolve import evolve
+from domain.participant.state import initial_state
+from domain.participant.timeline import due
 from domain.people import Directory, Person
 from domain.roles import Role
 from domain.support import SupportArrangements

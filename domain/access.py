@@ -14,10 +14,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.approvals import deciders
-from domain.participant_state import ParticipantState
+from domain.participant.approvals import deciders
+from domain.participant.state import ParticipantState
+from domain.programme.tasks import Task
 from domain.roles import Role
-from domain.tasks import Task
 
 
 class Viewer(BaseModel):

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from temporalio.client import Client
 
-    from domain.intervention_case import CaseFile
-    from domain.participant import ParticipantState
+    from domain.intervention.case import CaseFile
+    from domain.participant.state import ParticipantState
 
 R = TypeVar("R")
 
@@ -37,7 +37,7 @@ async def update_participant(
     wait_seconds: float = UPDATE_TIMEOUT,
 ) -> ParticipantState:
     """Run the Update `update` on the participant's workflow; its new state."""
-    from domain.participant import ParticipantState
+    from domain.participant.state import ParticipantState
     from workflows.participant import participant_workflow_id
 
     workflow_id = participant_workflow_id(participant_id)
@@ -104,8 +104,8 @@ async def update_case(
     wait_seconds: float = UPDATE_TIMEOUT,
 ) -> CaseFile:
     """Run the Update `update` on an intervention's workflow; its case file."""
-    from domain.intervention_case import CaseFile
-    from domain.interventions import intervention_workflow_id
+    from domain.intervention.case import CaseFile
+    from domain.intervention.outcomes import intervention_workflow_id
 
     workflow_id = intervention_workflow_id(participant_id, case_number)
     return await _update(

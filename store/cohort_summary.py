@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.cohort import CohortState, evolve_cohort, initial_cohort_state, parse_cohort_event
+from domain.cohort.events import parse_cohort_event
+from domain.cohort.state import CohortState, evolve_cohort, initial_cohort_state
 from store.folded_state import FoldedStateProjector
 
 

@@ -10,8 +10,8 @@ from datetime import datetime
 import asyncpg
 from pydantic import BaseModel, ConfigDict
 
-from domain.cohort import CohortState
-from domain.participant import ParticipantState
+from domain.cohort.state import CohortState
+from domain.participant.state import ParticipantState
 from store.cohort_summary import COHORT_SUMMARY
 from store.pool import Connection
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.cohort import CohortState
+from domain.cohort.state import CohortState
 from store.pool import Connection
 
 

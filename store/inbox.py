@@ -21,10 +21,10 @@ from typing import Any, Literal
 import asyncpg
 from pydantic import BaseModel, ConfigDict
 
-from domain.participant import ParticipantState
+from domain.participant.state import ParticipantState
+from domain.programme.tasks import TaskKind, TaskStatus
 from domain.rag import RagStatus
 from domain.roles import Role
-from domain.tasks import TaskKind, TaskStatus
 from store.envelope import StoredEvent
 from store.folded_state import FoldedStateProjector
 from store.pool import Connection

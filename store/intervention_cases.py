@@ -7,8 +7,8 @@ from typing import Any
 
 import asyncpg
 
-from domain.intervention_case import CaseFile, evolve_case, new_case_file, parse_case_event
-from domain.phases import ParticipantStatus
+from domain.intervention.case import CaseFile, evolve_case, new_case_file, parse_case_event
+from domain.programme.phases import ParticipantStatus
 from store.folded_state import FoldedStateProjector
 from store.pool import Connection
 

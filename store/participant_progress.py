@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.events import parse_participant_event
-from domain.participant import ParticipantState, evolve, initial_state
+from domain.participant.events import parse_participant_event
+from domain.participant.evolve import evolve
+from domain.participant.state import ParticipantState, initial_state
 from store.folded_state import FoldedStateProjector
 
 

@@ -17,20 +17,11 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from domain.cohort import (
-        CohortDefinition,
-        CohortEvent,
-        CohortState,
-        CohortSummary,
-        ParticipantProgressed,
-        enrolments,
-        evolve_cohort,
-        initial_cohort_state,
-        open_cohort,
-        record_attendance,
-    )
-    from domain.commands import Enrol
+    from domain.cohort.decide import CohortDefinition, enrolments, open_cohort, record_attendance
+    from domain.cohort.events import CohortEvent, ParticipantProgressed
+    from domain.cohort.state import CohortState, CohortSummary, evolve_cohort, initial_cohort_state
     from domain.errors import DomainError
+    from domain.participant.commands import Enrol
     from domain.roles import SYSTEM
     from workflows.event_log import record
     from workflows.participant import (

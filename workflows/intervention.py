@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notification_request import NotificationKind, NotificationRequest
     from activities.placements import PARTICIPANTS_AT_HOME, HomeQuestion
     from domain.errors import DomainError
-    from domain.intervention_case import (
+    from domain.intervention.case import (
         CaseEvent,
         CaseFile,
         CaseFileOpened,
@@ -38,11 +38,7 @@ with workflow.unsafe.imports_passed_through():
         review,
         told_of_opening,
     )
-    from domain.interventions import (
-        InterventionOutcome,
-        MoveToNewHome,
-        review_task_id,
-    )
+    from domain.intervention.outcomes import InterventionOutcome, MoveToNewHome, review_task_id
     from domain.roles import SYSTEM
     from workflows.event_log import record
     from workflows.notifications import send

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
         NotificationKind,
         NotificationRequest,
     )
-    from domain.events import (
+    from domain.participant.events import (
         DelegationEnded,
         ParticipantEvent,
         TaskEscalated,

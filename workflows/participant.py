@@ -17,8 +17,11 @@ from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlread
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from domain.cohort_events import ParticipantProgressed
-    from domain.commands import (
+    from domain.cohort.events import ParticipantProgressed
+    from domain.errors import DomainError
+    from domain.intervention.case import CaseFileOpened
+    from domain.intervention.outcomes import intervention_workflow_id
+    from domain.participant.commands import (
         ApplyInterventionOutcome,
         ChangeProgramme,
         DecideTask,
@@ -29,21 +32,13 @@ with workflow.unsafe.imports_passed_through():
         ReassignTask,
         SubmitTimesheet,
     )
-    from domain.errors import DomainError
-    from domain.events import InterventionOpened, ParticipantEvent
-    from domain.intervention_case import CaseFileOpened
-    from domain.interventions import intervention_workflow_id
-    from domain.participant import (
-        ParticipantState,
-        decide,
-        due,
-        evolve,
-        initial_state,
-        next_wakeup,
-        refuse,
-    )
+    from domain.participant.decide import decide, refuse
+    from domain.participant.events import InterventionOpened, ParticipantEvent
+    from domain.participant.evolve import evolve
+    from domain.participant.state import ParticipantState, initial_state
+    from domain.participant.timeline import due, next_wakeup
+    from domain.programme.tasks import Outcome
     from domain.roles import SYSTEM, Role
-    from domain.tasks import Outcome
     from scls.temporal import COHORT_ID, NEXT_DUE, PHASE, RAG_STATUS
     from workflows.event_log import record
     from workflows.intervention import (

@@ -1,6 +1,6 @@
 """`scls cohort ...`: ops staff's cohort intake and overview.
 
-`validate` checks a cohort file (CSV or YAML, see domain/cohort_file.py) and prints every
+`validate` checks a cohort file (CSV or YAML, see domain/cohort/intake.py) and prints every
 problem with its row and field. `start` checks it the same way, adds its employers,
 homes and people to the directory (all or nothing), then starts the cohort's workflow,
 which starts each participant's; starting a cohort that already runs starts nothing.
@@ -23,7 +23,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from domain.cohort_file import CohortIntake, FileFormat, InvalidCohortFile, read_cohort_file
+from domain.cohort.intake import CohortIntake, InvalidCohortFile
+from domain.cohort.intake_file import FileFormat, read_cohort_file
 from scls.cli.common import settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
 from scls.cli.output import console
@@ -33,7 +34,7 @@ from scls.settings import Settings
 if TYPE_CHECKING:
     from temporalio.client import WorkflowExecutionDescription
 
-    from domain.cohort_report import CohortStatus
+    from domain.cohort.report import CohortStatus
     from scls.failing_workflows import FailingWorkflow
     from store.cohorts import CohortListing
 
@@ -413,7 +414,7 @@ async def _failing_workflows(settings: Settings, cohort_id: str) -> list[Failing
 
 
 async def _status(pool: Any, cohort_id: str) -> CohortStatus:
-    from domain.cohort_report import cohort_status
+    from domain.cohort.report import cohort_status
     from store.cohorts import cohort_state, participant_states
 
     state = await cohort_state(pool, cohort_id)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
-from domain.interventions import WithdrawalDestination
+from domain.intervention.outcomes import WithdrawalDestination
 from scls.cli.common import settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
 from scls.cli.tasks import TimeoutOption, migrated_database, run_updating, stdout
@@ -26,7 +26,7 @@ from scls.participant_updates import UPDATE_TIMEOUT, update_case
 from scls.settings import Settings
 
 if TYPE_CHECKING:
-    from domain.intervention_case import CaseFile
+    from domain.intervention.case import CaseFile
 
 interventions = typer.Typer(
     help="Intervention cases: list, decide an outcome, approve or send back.",
@@ -132,7 +132,7 @@ def decide_command(
 ) -> None:
     """The Development Lead's outcome. Moves, extensions and withdrawals then wait for
     ops' approval; a support plan or a break in learning applies at once."""
-    from domain.intervention_case import ProposeOutcome
+    from domain.intervention.case import ProposeOutcome
 
     choices: dict[OutcomeKind, dict[str, Any]] = {
         OutcomeKind.CONTINUE: {"plan": plan, "review_after_weeks": review_after_weeks},
@@ -169,7 +169,7 @@ def approve_command(
     timeout: TimeoutOption = UPDATE_TIMEOUT,
 ) -> None:
     """Ops approve the outcome the Development Lead proposed; the participant follows it."""
-    from domain.intervention_case import ReviewProposal
+    from domain.intervention.case import ReviewProposal
 
     case_file = _run_case_update(case, "review", ReviewProposal(by=by, approve=True), timeout)
     stdout.print(escape(f"{case}: {case_file.stage.value.replace('_', ' ')}"))
@@ -184,7 +184,7 @@ def send_back_command(
     timeout: TimeoutOption = UPDATE_TIMEOUT,
 ) -> None:
     """Ops do not approve the proposed outcome; the Development Lead proposes again."""
-    from domain.intervention_case import ReviewProposal
+    from domain.intervention.case import ReviewProposal
 
     review = ReviewProposal(by=by, approve=False, reason=reason)
     case_file = _run_case_update(case, "review", review, timeout)

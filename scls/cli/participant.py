@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from domain.interventions import ConcernKind, Severity
+from domain.intervention.outcomes import ConcernKind, Severity
 from scls.cli.cohort import unknown_cohort
 from scls.cli.common import named, settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
@@ -147,8 +147,8 @@ def show_command(participant_id: ParticipantArgument, as_json: JsonOption = Fals
 @expected_errors
 def timeline_command(participant_id: ParticipantArgument, as_json: JsonOption = False) -> None:
     """Every event of a participant, oldest first: when (UTC), who, and what."""
-    from domain.event_summary import summarise
-    from domain.events import parse_participant_event
+    from domain.participant.event_summary import summarise
+    from domain.participant.events import parse_participant_event
 
     events = asyncio.run(_events(settings_and_logging(), participant_id))
     lines: list[dict[str, Any]] = []
@@ -208,7 +208,7 @@ def concern_command(
 ) -> None:
     """Report a concern about a participant's placement. It opens an intervention for
     their Development Lead (or joins the one open)."""
-    from domain.commands import RaiseConcern
+    from domain.participant.commands import RaiseConcern
 
     if safeguarding and breakdown:
         fail("a concern is either --safeguarding or --breakdown, not both")
@@ -243,7 +243,7 @@ def timesheet_command(
 ) -> None:
     """Record one week's hours. A manager's record is verified; the participant's own is
     submitted, and a manager's record of the same week replaces it."""
-    from domain.commands import SubmitTimesheet
+    from domain.participant.commands import SubmitTimesheet
 
     try:
         week_start = date.fromisoformat(week)
@@ -279,7 +279,7 @@ def change_programme_command(
     """Move running participants onto another programme version for the phases still ahead
     (docs/versioning.md). Refused for anyone in a phase the change would alter: run it
     again when that phase is over."""
-    from domain.commands import ChangeProgramme
+    from domain.participant.commands import ChangeProgramme
 
     if not reason.strip():
         fail("--reason must say why, for the record")

@@ -26,7 +26,7 @@ from scls.cli.tasks import migrated_database
 from scls.settings import Settings
 
 if TYPE_CHECKING:
-    from domain.cohort_report import SuccessMeasures
+    from domain.cohort.report import SuccessMeasures
 
 report = typer.Typer(help="Reports: a cohort's success measures.", no_args_is_help=True)
 
@@ -46,7 +46,7 @@ def cohort_command(
     ] = ReportFormat.TABLE,
 ) -> None:
     """A cohort's success measures: recruited, progressing, completed, withdrawn, phase times."""
-    from domain.cohort_report import measures_rows
+    from domain.cohort.report import measures_rows
 
     measures = asyncio.run(_measures(settings_and_logging(), cohort_id))
     if report_format is ReportFormat.JSON:
@@ -65,7 +65,7 @@ def cohort_command(
 
 
 async def _measures(settings: Settings, cohort_id: str) -> SuccessMeasures:
-    from domain.cohort_report import success_measures
+    from domain.cohort.report import success_measures
     from store.cohorts import participant_states
 
     async with migrated_database(settings) as pool:

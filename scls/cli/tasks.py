@@ -21,8 +21,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from domain.programme.tasks import Outcome, TaskKind
 from domain.roles import Role
-from domain.tasks import Outcome, TaskKind
 from scls.cli.common import database, named, settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
 from scls.cli.output import console
@@ -39,7 +39,7 @@ from scls.settings import Settings
 if TYPE_CHECKING:
     from temporalio.client import Client
 
-    from domain.participant import ParticipantState
+    from domain.participant.state import ParticipantState
     from store.inbox import InboxEntry
 
 EXIT_REFUSED = 1
@@ -303,7 +303,7 @@ def reassign_command(
     timeout: TimeoutOption = UPDATE_TIMEOUT,
 ) -> None:
     """Give an open task to someone else (its assignee, ops or an escalation's recipient may)."""
-    from domain.commands import ReassignTask
+    from domain.participant.commands import ReassignTask
 
     pid, task_id = split_task(task)
     command = ReassignTask(task_id=task_id, to_person=to_person, by=by, reason=reason)
@@ -329,7 +329,7 @@ def delegate_command(
 ) -> None:
     """Hand FROM's tasks to TO for a while: on every participant with a task open for FROM,
     and every active participant FROM supports (tasks opened while they are away follow)."""
-    from domain.commands import Delegate
+    from domain.participant.commands import Delegate
 
     starts_at = parse_instant(from_date, "--from-date") if from_date else datetime.now(UTC)
     ends_at = parse_instant(until, "--until")

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.participant_state import ParticipantState
-from domain.phases import Phase
+from domain.participant.state import ParticipantState
+from domain.programme.phases import Phase
 
 # Enrolment has no nominal length; it still gets a sliver of the bar so it can be seen.
 _ENROLMENT_SHARE = 0.04

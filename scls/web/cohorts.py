@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from domain.access import may_view_cohorts
 from domain.people import Person
-from domain.phases import Phase
+from domain.programme.phases import Phase
 from domain.rag import RagStatus
 from scls.web.charts import bars
 from scls.web.pages import render

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from domain.event_summary import summarise
-from domain.events import ParticipantEvent
+from domain.participant.event_summary import summarise
+from domain.participant.events import ParticipantEvent
 
 
 def people_named(events: Iterable[ParticipantEvent]) -> set[str]:

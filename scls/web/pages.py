@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from domain.phases import Phase
+from domain.programme.phases import Phase
 from scls.web.session import csrf_token, take_flash
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")

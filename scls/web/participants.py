@@ -20,13 +20,13 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from domain.access import supporters
-from domain.commands import RaiseConcern, SubmitTimesheet
-from domain.intervention_case import CaseFile
-from domain.interventions import REPORTED_KINDS, MoveToNewHome, Severity
-from domain.management_time import WINDOW_WEEKS, Timesheet
-from domain.participant import ParticipantState
+from domain.intervention.case import CaseFile
+from domain.intervention.outcomes import REPORTED_KINDS, MoveToNewHome, Severity
+from domain.participant.commands import RaiseConcern, SubmitTimesheet
+from domain.participant.state import ParticipantState
 from domain.people import Person
-from domain.tasks import TaskStatus
+from domain.programme.management_time import WINDOW_WEEKS, Timesheet
+from domain.programme.tasks import TaskStatus
 from scls.participant_updates import UpdateRefused, WorkflowUnreachable, update_participant
 from scls.web.charts import phase_timeline
 from scls.web.pages import render

@@ -11,8 +11,8 @@ import asyncpg
 from fastapi import HTTPException
 
 from domain.access import Viewer, may_view_participant
-from domain.events import parse_participant_event
-from domain.participant import ParticipantState
+from domain.participant.events import parse_participant_event
+from domain.participant.state import ParticipantState
 from scls.web.event_text import describe, people_named
 from store.directory import display_names
 from store.participant_progress import PARTICIPANT_PROGRESS

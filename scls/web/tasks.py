@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from domain.access import may_answer, may_see_all_tasks
-from domain.participant import ParticipantState
+from domain.participant.state import ParticipantState
 from domain.people import Person
-from domain.task_policy import policy_for
-from domain.tasks import Outcome, TaskKind
+from domain.programme.task_policy import policy_for
+from domain.programme.tasks import Outcome, TaskKind
 from scls.participant_updates import UpdateRefused, WorkflowUnreachable, update_participant
 from scls.web.pages import render
 from scls.web.records import event_lines, visible_participant

@@ -4,12 +4,15 @@ apply what `decide` returns, and a whole programme run with realistic answers.""
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from domain.commands import AdvanceTime, DecideTask, Enrol
-from domain.events import ParticipantEvent
-from domain.participant import ParticipantState, decide, due, evolve, next_wakeup
-from domain.phases import ParticipantStatus
+from domain.participant.commands import AdvanceTime, DecideTask, Enrol
+from domain.participant.decide import decide
+from domain.participant.events import ParticipantEvent
+from domain.participant.evolve import evolve
+from domain.participant.state import ParticipantState
+from domain.participant.timeline import due, next_wakeup
+from domain.programme.phases import ParticipantStatus
+from domain.programme.tasks import Outcome, Task
 from domain.support import SupportArrangements
-from domain.tasks import Outcome, Task
 
 PROGRAMME_START = datetime(2027, 9, 6, 9, 0, tzinfo=UTC)
 

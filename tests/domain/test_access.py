@@ -3,8 +3,9 @@
 from datetime import timedelta
 
 from domain.access import Viewer, may_answer, may_view_cohorts, may_view_participant
-from domain.commands import Delegate, ReassignTask
-from domain.participant import ParticipantState, decide, initial_state
+from domain.participant.commands import Delegate, ReassignTask
+from domain.participant.decide import decide
+from domain.participant.state import ParticipantState, initial_state
 from domain.roles import Role
 from tests.domain.domain_builders import PROGRAMME_START, applied, enrol_command
 

@@ -5,17 +5,16 @@ from datetime import timedelta
 import pytest
 from domain_builders import PROGRAMME_START
 
-from domain.cohort import (
+from domain.cohort.course_partners import pair_course_partners
+from domain.cohort.decide import (
     CohortDefinition,
     ParticipantEnrolmentInput,
-    ParticipantProgressed,
     enrolments,
-    fold_cohort,
     open_cohort,
-    pair_course_partners,
-    parse_cohort_event,
     record_attendance,
 )
+from domain.cohort.events import ParticipantProgressed, parse_cohort_event
+from domain.cohort.state import fold_cohort
 from domain.errors import (
     DuplicateParticipant,
     HomeTooSmall,
@@ -23,7 +22,7 @@ from domain.errors import (
     UnknownConference,
     UnknownProgrammeVersion,
 )
-from domain.phases import ParticipantStatus, Phase
+from domain.programme.phases import ParticipantStatus, Phase
 from domain.rag import RagStatus
 
 

@@ -6,21 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from domain_builders import PROGRAMME_START, applied, enrol_command, run_programme
 
-from domain.commands import (
-    AdvanceTime,
-    ApplyInterventionOutcome,
-    DecideTask,
-    RaiseConcern,
-    SubmitTimesheet,
-)
-from domain.events import (
-    BreakEnded,
-    ConcernRaised,
-    ParticipantEvent,
-    ProgrammeCompleted,
-    TaskReassigned,
-)
-from domain.interventions import (
+from domain.intervention.outcomes import (
     BreakInLearning,
     ConcernKind,
     ContinueWithSupportPlan,
@@ -29,10 +15,27 @@ from domain.interventions import (
     Withdraw,
     WithdrawalDestination,
 )
-from domain.participant import ParticipantState, decide, due, fold, initial_state, next_wakeup
-from domain.phases import ParticipantStatus, Phase
+from domain.participant.commands import (
+    AdvanceTime,
+    ApplyInterventionOutcome,
+    DecideTask,
+    RaiseConcern,
+    SubmitTimesheet,
+)
+from domain.participant.decide import decide
+from domain.participant.events import (
+    BreakEnded,
+    ConcernRaised,
+    ParticipantEvent,
+    ProgrammeCompleted,
+    TaskReassigned,
+)
+from domain.participant.evolve import fold
+from domain.participant.state import ParticipantState, initial_state
+from domain.participant.timeline import due, next_wakeup
+from domain.programme.phases import ParticipantStatus, Phase
+from domain.programme.tasks import Outcome, TaskKind, TaskStatus
 from domain.rag import RagStatus
-from domain.tasks import Outcome, TaskKind, TaskStatus
 
 ENROLLED_AT = PROGRAMME_START - timedelta(weeks=6)
 IN_80_20 = PROGRAMME_START + timedelta(weeks=20)  # the 80/20 phase begins

@@ -6,20 +6,21 @@ from datetime import datetime, timedelta
 import pytest
 from domain_builders import PROGRAMME_START, SUPPORT, applied, enrol_command, run_programme
 
-from domain.commands import AdvanceTime, DecideTask
 from domain.errors import AlreadyEnrolled, NotEnrolled, NotUtc, ParticipantNotActive
-from domain.events import ParticipantEvent, PhaseStarted, ProgrammeCompleted, RagChanged
-from domain.participant import (
-    ParticipantState,
-    decide,
-    due,
-    fold,
-    initial_state,
-    next_wakeup,
+from domain.participant.commands import AdvanceTime, DecideTask
+from domain.participant.decide import decide
+from domain.participant.events import (
+    ParticipantEvent,
+    PhaseStarted,
+    ProgrammeCompleted,
+    RagChanged,
 )
-from domain.phases import Phase
+from domain.participant.evolve import fold
+from domain.participant.state import ParticipantState, initial_state
+from domain.participant.timeline import due, next_wakeup
+from domain.programme.phases import Phase
+from domain.programme.tasks import Outcome, TaskStatus
 from domain.rag import RagStatus
-from domain.tasks import Outcome, TaskStatus
 
 ENROLLED_AT = PROGRAMME_START - timedelta(weeks=6)
 

@@ -6,7 +6,6 @@ from domain_builders import PROGRAMME_START, applied, enrol_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.commands import AdvanceTime, DecideTask, Delegate, ReassignTask
 from domain.errors import (
     CommentRequired,
     DomainError,
@@ -16,7 +15,9 @@ from domain.errors import (
     TaskAlreadyDecided,
     UnknownTask,
 )
-from domain.events import (
+from domain.participant.commands import AdvanceTime, DecideTask, Delegate, ReassignTask
+from domain.participant.decide import decide, refuse
+from domain.participant.events import (
     DecisionRefused,
     ParticipantEvent,
     TaskDecided,
@@ -25,18 +26,12 @@ from domain.events import (
     TaskReminderDue,
     parse_participant_event,
 )
-from domain.participant import (
-    ParticipantState,
-    decide,
-    due,
-    fold,
-    initial_state,
-    next_wakeup,
-    refuse,
-)
-from domain.phases import Phase
-from domain.task_policy import TASK_POLICIES
-from domain.tasks import Outcome, TaskStatus
+from domain.participant.evolve import fold
+from domain.participant.state import ParticipantState, initial_state
+from domain.participant.timeline import due, next_wakeup
+from domain.programme.phases import Phase
+from domain.programme.task_policy import TASK_POLICIES
+from domain.programme.tasks import Outcome, TaskStatus
 from domain.timescale import scaled
 
 PHASE_ORDER = list(Phase)

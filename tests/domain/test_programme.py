@@ -4,13 +4,17 @@ from datetime import timedelta
 
 import pytest
 
-from domain.care_certificate import CARE_CERTIFICATE_STANDARDS, CareCertificateVersion
 from domain.errors import InvalidTimeScale, UnknownProgrammeVersion
-from domain.events import TaskOpened
-from domain.participant import decide, initial_state
-from domain.programme import PROGRAMMES, Phase, Programme, Role, get_programme, scaled
-from domain.task_policy import policy_for
-from domain.tasks import TaskKind
+from domain.participant.decide import decide
+from domain.participant.events import TaskOpened
+from domain.participant.state import initial_state
+from domain.programme.care_certificate import CARE_CERTIFICATE_STANDARDS, CareCertificateVersion
+from domain.programme.definition import PROGRAMMES, Programme, get_programme
+from domain.programme.phases import Phase
+from domain.programme.task_policy import policy_for
+from domain.programme.tasks import TaskKind
+from domain.roles import Role
+from domain.timescale import scaled
 from tests.domain.domain_builders import PROGRAMME_START, applied, enrol_command, run_programme
 
 

@@ -8,18 +8,20 @@ from datetime import timedelta
 
 import pytest
 
-from domain.commands import AdvanceTime, ChangeProgramme, DecideTask
 from domain.errors import (
     ParticipantNotActive,
     PersonNotAllowed,
     ProgrammeChangeRefused,
     UnknownProgrammeVersion,
 )
-from domain.event_summary import summarise
-from domain.events import ProgrammeVersionChanged
-from domain.participant import ParticipantState, decide, initial_state, next_wakeup
-from domain.phases import ParticipantStatus, Phase
-from domain.tasks import Outcome, TaskKind
+from domain.participant.commands import AdvanceTime, ChangeProgramme, DecideTask
+from domain.participant.decide import decide
+from domain.participant.event_summary import summarise
+from domain.participant.events import ProgrammeVersionChanged
+from domain.participant.state import ParticipantState, initial_state
+from domain.participant.timeline import next_wakeup
+from domain.programme.phases import ParticipantStatus, Phase
+from domain.programme.tasks import Outcome, TaskKind
 from tests.domain.domain_builders import (
     PROGRAMME_START,
     applied,

@@ -7,9 +7,16 @@ from datetime import datetime, timedelta
 import pytest
 from domain_builders import PROGRAMME_START, applied, enrol_command
 
-from domain.commands import AdvanceTime, DecideTask, Delegate, ParticipantCommand, ReassignTask
 from domain.errors import DomainError, PersonNotAllowed
-from domain.events import (
+from domain.participant.commands import (
+    AdvanceTime,
+    DecideTask,
+    Delegate,
+    ParticipantCommand,
+    ReassignTask,
+)
+from domain.participant.decide import decide, refuse
+from domain.participant.events import (
     DecisionRefused,
     DelegationEnded,
     DelegationGranted,
@@ -20,13 +27,14 @@ from domain.events import (
     TaskReassigned,
     TaskReminderDue,
 )
-from domain.inbox import open_task_rows
-from domain.participant import ParticipantState, decide, due, initial_state, next_wakeup, refuse
-from domain.phases import Phase
+from domain.participant.inbox import open_task_rows
+from domain.participant.state import ParticipantState, initial_state
+from domain.participant.timeline import due, next_wakeup
+from domain.programme.phases import Phase
+from domain.programme.task_policy import TASK_POLICIES, policy_for
+from domain.programme.tasks import Outcome, TaskKind, TaskStatus
 from domain.rag import RagStatus
 from domain.roles import Role
-from domain.task_policy import TASK_POLICIES, policy_for
-from domain.tasks import Outcome, TaskKind, TaskStatus
 
 ENROLLED_AT = PROGRAMME_START - timedelta(weeks=6)
 INSTITUTE_DUE = PROGRAMME_START + timedelta(weeks=7)
@@ -495,7 +503,7 @@ def test_granted_delegation_event_round_trips() -> None:
 
 
 def test_events_and_state_stored_before_this_change_still_parse() -> None:
-    from domain.events import parse_participant_event
+    from domain.participant.events import parse_participant_event
 
     old_decision = {
         "type": "TaskDecided",

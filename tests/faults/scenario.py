@@ -46,11 +46,11 @@ import asyncpg
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from domain.cohort import CohortDefinition, ParticipantEnrolmentInput
-from domain.events import parse_participant_event
-from domain.interventions import intervention_workflow_id
-from domain.participant import fold
-from domain.tasks import Outcome
+from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput
+from domain.intervention.outcomes import intervention_workflow_id
+from domain.participant.events import parse_participant_event
+from domain.participant.evolve import fold
+from domain.programme.tasks import Outcome
 from domain.timescale import scaled
 from scls.stack.ports import free_port
 from scls.stack.postgres_embedded import EmbeddedPostgres

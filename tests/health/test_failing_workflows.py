@@ -23,7 +23,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from domain.cohort import open_cohort
+from domain.cohort.decide import open_cohort
 from scls.failing_workflows import failing_workflows
 from scls.logging import configure_logging
 from scls.settings import load_settings

@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from domain.commands import DecideTask
-from domain.events import ParticipantEvent
-from domain.inbox import open_task_rows
-from domain.participant import ParticipantState, decide, evolve, initial_state
+from domain.participant.commands import DecideTask
+from domain.participant.decide import decide
+from domain.participant.events import ParticipantEvent
+from domain.participant.evolve import evolve
+from domain.participant.inbox import open_task_rows
+from domain.participant.state import ParticipantState, initial_state
 from store.envelope import NewEvent
 from store.events import append
 from store.inbox import open_tasks
@@ -54,7 +56,7 @@ class Recorder:
 
     async def at_institute(self, cohort_id: str = "C-north-2027") -> ParticipantState:
         """Enrolled, checks cleared, Summer Institute begun: institute_completion is open."""
-        from domain.participant import due
+        from domain.participant.timeline import due
 
         await self.enrol(cohort_id)
         approve = DecideTask(task_id="pre_start_checks", decided_by="P-ops-1", outcome="approve")

@@ -8,8 +8,8 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from domain.commands import DecideTask, Delegate, ReassignTask
-from domain.participant import due, next_wakeup
+from domain.participant.commands import DecideTask, Delegate, ReassignTask
+from domain.participant.timeline import due, next_wakeup
 from store.inbox import open_tasks
 from store.read_models import PROJECTIONS
 from tests.domain.domain_builders import PROGRAMME_START

@@ -14,7 +14,7 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.commands import Enrol
+from domain.participant.commands import Enrol
 from store.inbox import InboxEntry, open_tasks
 from tests.cli import run_cli_async, stack_env
 from tests.domain.domain_builders import SUPPORT

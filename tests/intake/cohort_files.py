@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from domain.cohort_file import CSV_COLUMNS
+from domain.cohort.intake import CSV_COLUMNS
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 EXAMPLE_CSV = EXAMPLES / "cohort-north-west-2029.csv"

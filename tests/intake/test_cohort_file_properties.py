@@ -21,7 +21,8 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
-from domain.cohort_file import CohortIntake, FileFormat, InvalidCohortFile, read_cohort_file
+from domain.cohort.intake import CohortIntake, InvalidCohortFile
+from domain.cohort.intake_file import FileFormat, read_cohort_file
 from scls.cli import app
 from tests.cli import stack_env
 from tests.intake.cohort_files import EXAMPLE_CSV, EXAMPLE_YAML

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.cohort_report import cohort_status, measures_rows, success_measures
-from domain.event_summary import summarise
-from domain.events import (
+from domain.cohort.report import cohort_status, measures_rows, success_measures
+from domain.intervention.outcomes import ConcernKind, Severity, WithdrawalDestination
+from domain.participant.event_summary import summarise
+from domain.participant.events import (
     InterventionOpened,
     ParticipantEnrolled,
     ParticipantEvent,
@@ -17,11 +18,11 @@ from domain.events import (
     ProgrammeCompleted,
     TaskOpened,
 )
-from domain.interventions import ConcernKind, Severity, WithdrawalDestination
-from domain.participant import ParticipantState, fold
-from domain.phases import Phase
+from domain.participant.evolve import fold
+from domain.participant.state import ParticipantState
+from domain.programme.phases import Phase
+from domain.programme.tasks import TaskKind
 from domain.roles import Role
-from domain.tasks import TaskKind
 from tests.domain.domain_builders import PROGRAMME_START, SUPPORT
 
 T0 = PROGRAMME_START

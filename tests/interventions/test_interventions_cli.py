@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from domain.commands import Enrol
+from domain.participant.commands import Enrol
 from store.participant_progress import PARTICIPANT_PROGRESS
 from tests.cli import run_cli_async
 from tests.domain.domain_builders import SUPPORT

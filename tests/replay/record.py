@@ -32,10 +32,9 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from domain.cohort import enrolments
-from domain.commands import ChangeProgramme, Delegate, RaiseConcern, ReassignTask
-from domain.intervention_case import CaseStage, ProposeOutcome, ReviewProposal
-from domain.interventions import (
+from domain.cohort.decide import enrolments
+from domain.intervention.case import CaseStage, ProposeOutcome, ReviewProposal
+from domain.intervention.outcomes import (
     BreakInLearning,
     ContinueWithSupportPlan,
     ExtendPhase,
@@ -45,8 +44,9 @@ from domain.interventions import (
     WithdrawalDestination,
     intervention_workflow_id,
 )
-from domain.phases import Phase
-from domain.tasks import Outcome
+from domain.participant.commands import ChangeProgramme, Delegate, RaiseConcern, ReassignTask
+from domain.programme.phases import Phase
+from domain.programme.tasks import Outcome
 from scls.stack.ports import free_port
 from scls.stack.postgres_embedded import EmbeddedPostgres
 from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary

@@ -18,8 +18,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from domain.interventions import InterventionOutcome
-from domain.programme import PROGRAMMES
+from domain.intervention.outcomes import InterventionOutcome
+from domain.programme.definition import PROGRAMMES
 from tests.replay.record import COMPLETE, HISTORIES, IN_FLIGHT, RecordedHistory, load_index
 from tests.workflows.programme_driver import PHASES_IN_ORDER
 from worker import workflow_runner

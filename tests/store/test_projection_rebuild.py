@@ -9,8 +9,9 @@ import asyncpg
 import pytest
 from pydantic import BaseModel
 
-from domain.cohort import CohortDefinition, ParticipantEnrolmentInput, open_cohort
-from domain.participant import decide, initial_state
+from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput, open_cohort
+from domain.participant.decide import decide
+from domain.participant.state import initial_state
 from store.envelope import NewEvent
 from store.events import append
 from store.read_models import PROJECTIONS

@@ -18,11 +18,11 @@ from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from domain.commands import Enrol
-from domain.phases import Phase
+from domain.participant.commands import Enrol
+from domain.programme.phases import Phase
+from domain.programme.tasks import Outcome
 from domain.roles import Role
 from domain.support import SupportArrangements
-from domain.tasks import Outcome
 from store.inbox import open_tasks
 from store.participant_progress import PARTICIPANT_PROGRESS
 from tests.web.conftest import Console, new_page, screenshot, sign_in

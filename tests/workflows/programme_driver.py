@@ -17,10 +17,11 @@ from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from domain.cohort import CohortDefinition, ParticipantEnrolmentInput
-from domain.participant import ParticipantState, next_wakeup
-from domain.phases import ParticipantStatus, Phase
-from domain.tasks import Outcome, Task
+from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput
+from domain.participant.state import ParticipantState
+from domain.participant.timeline import next_wakeup
+from domain.programme.phases import ParticipantStatus, Phase
+from domain.programme.tasks import Outcome, Task
 from workflows.participant import ParticipantWorkflow, TaskDecision
 
 # On the dev server, in real time: the programme's two years in about forty seconds.

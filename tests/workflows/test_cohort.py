@@ -17,10 +17,10 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from domain.cohort import CohortState
-from domain.events import parse_participant_event
-from domain.participant import fold
-from domain.phases import ParticipantStatus, Phase
+from domain.cohort.state import CohortState
+from domain.participant.events import parse_participant_event
+from domain.participant.evolve import fold
+from domain.programme.phases import ParticipantStatus, Phase
 from store.cohort_summary import COHORT_SUMMARY
 from store.events import read_stream
 from tests.workflows.programme_driver import (

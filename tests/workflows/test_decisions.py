@@ -14,10 +14,10 @@ import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from domain.cohort import enrolments
-from domain.commands import Delegate
-from domain.participant import ParticipantState
-from domain.tasks import Outcome, TaskStatus
+from domain.cohort.decide import enrolments
+from domain.participant.commands import Delegate
+from domain.participant.state import ParticipantState
+from domain.programme.tasks import Outcome, TaskStatus
 from store.events import read_stream
 from tests.workflows.programme_driver import cohort_definition, eventually
 from worker import build_worker

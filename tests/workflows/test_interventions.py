@@ -20,10 +20,9 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
-from domain.cohort import enrolments
-from domain.commands import Enrol, RaiseConcern, SubmitTimesheet
-from domain.intervention_case import CaseStage, ProposeOutcome, ReviewProposal
-from domain.interventions import (
+from domain.cohort.decide import enrolments
+from domain.intervention.case import CaseStage, ProposeOutcome, ReviewProposal
+from domain.intervention.outcomes import (
     BreakInLearning,
     ConcernKind,
     ContinueWithSupportPlan,
@@ -34,10 +33,12 @@ from domain.interventions import (
     WithdrawalDestination,
     intervention_workflow_id,
 )
-from domain.participant import ParticipantState, decide, initial_state
-from domain.phases import ParticipantStatus, Phase
+from domain.participant.commands import Enrol, RaiseConcern, SubmitTimesheet
+from domain.participant.decide import decide
+from domain.participant.state import ParticipantState, initial_state
+from domain.programme.phases import ParticipantStatus, Phase
+from domain.programme.tasks import TaskKind
 from domain.rag import RagStatus
-from domain.tasks import TaskKind
 from scls.stack.smtp_sink import SmtpSink
 from store.cohort_summary import COHORT_SUMMARY
 from store.envelope import APPEND_EVENTS, NewEvent

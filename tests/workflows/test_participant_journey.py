@@ -11,10 +11,11 @@ import pytest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.cohort import enrolments
-from domain.events import parse_participant_event
-from domain.participant import ParticipantState, fold
-from domain.phases import ParticipantStatus, Phase
+from domain.cohort.decide import enrolments
+from domain.participant.events import parse_participant_event
+from domain.participant.evolve import fold
+from domain.participant.state import ParticipantState
+from domain.programme.phases import ParticipantStatus, Phase
 from store.events import read_stream
 from store.participant_progress import PARTICIPANT_PROGRESS
 from tests.workflows.programme_driver import (

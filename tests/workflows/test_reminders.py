@@ -18,8 +18,8 @@ from temporalio.worker import (
 )
 
 from activities.notification_request import SEND_NOTIFICATION
-from domain.cohort import enrolments
-from domain.task_policy import escalation_at, escalation_steps, reminder_at
+from domain.cohort.decide import enrolments
+from domain.programme.task_policy import escalation_at, escalation_steps, reminder_at
 from scls.stack.smtp_sink import SmtpSink
 from store.events import read_stream
 from tests.mail_setup import mail_to

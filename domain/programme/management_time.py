@@ -15,7 +15,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.phases import Phase
+from domain.programme.phases import Phase
 from domain.roles import Role
 
 WINDOW_WEEKS = 4

@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.cohort_state import CohortState, ConferenceRecord
-from domain.interventions import InterventionCase
-from domain.participant_state import ParticipantState
-from domain.phases import ParticipantStatus, Phase
+from domain.cohort.state import CohortState, ConferenceRecord
+from domain.intervention.outcomes import InterventionCase
+from domain.participant.state import ParticipantState
+from domain.programme.phases import ParticipantStatus, Phase
+from domain.programme.tasks import Task
 from domain.rag import RagStatus
-from domain.tasks import Task
 
 
 class OverdueTask(BaseModel):

@@ -13,19 +13,19 @@ from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.care_certificate import (
+from domain.errors import UnknownProgrammeVersion
+from domain.programme.care_certificate import (
     CARE_CERTIFICATE_STANDARDS,
     CareCertificateStandard,
     CareCertificateVersion,
 )
-from domain.conferences import CONFERENCES, ConferenceDefinition
-from domain.errors import UnknownProgrammeVersion
-from domain.level5 import LEVEL5_TOPICS, Level5Topic
-from domain.outplacements import OUTPLACEMENTS, OutplacementDefinition, OutplacementKind
-from domain.phases import ParticipantStatus, Phase
+from domain.programme.conferences import CONFERENCES, ConferenceDefinition
+from domain.programme.level5 import LEVEL5_TOPICS, Level5Topic
+from domain.programme.outplacements import OUTPLACEMENTS, OutplacementDefinition, OutplacementKind
+from domain.programme.phases import ParticipantStatus, Phase
+from domain.programme.tasks import TaskKind, outplacement_report_id
 from domain.roles import Role
 from domain.support import SUPPORT_ROLES, SupportRole
-from domain.tasks import TaskKind, outplacement_report_id
 from domain.timescale import scaled
 
 __all__ = [

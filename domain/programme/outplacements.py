@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.phases import Phase
+from domain.programme.phases import Phase
 
 
 class OutplacementKind(StrEnum):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.commands import ChangeProgramme
 from domain.errors import PersonNotAllowed, ProgrammeChangeRefused
-from domain.events import ParticipantEvent, ProgrammeVersionChanged
-from domain.participant_state import ParticipantState
-from domain.phases import Phase
-from domain.programme import Programme, get_programme
+from domain.participant.commands import ChangeProgramme
+from domain.participant.events import ParticipantEvent, ProgrammeVersionChanged
+from domain.participant.state import ParticipantState
+from domain.programme.definition import Programme, get_programme
+from domain.programme.phases import Phase
 from domain.roles import Role
 
 

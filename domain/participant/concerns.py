@@ -3,21 +3,35 @@ the open one), recording time sheets (a persistent shortfall raises a concern of
 own), and applying a case's outcome to the timetable, tasks and RAG status.
 
 The deliberation between the case opening and its outcome (the Development Lead's
-decision, ops' approval) is the intervention workflow's, in domain.intervention_case.
+decision, ops' approval) is the intervention workflow's, in domain.intervention.case.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from domain.commands import ApplyInterventionOutcome, RaiseConcern, SubmitTimesheet
 from domain.errors import (
     InterventionNotOpen,
     InvalidConcern,
     InvalidInterventionOutcome,
     InvalidTimesheet,
 )
-from domain.events import (
+from domain.intervention.outcomes import (
+    REPORTED_KINDS,
+    REPORTERS,
+    BreakInLearning,
+    ConcernKind,
+    ContinueWithSupportPlan,
+    ExtendPhase,
+    InterventionOutcome,
+    MoveToNewHome,
+    Severity,
+    Withdraw,
+    review_task_id,
+    support_plan_review_id,
+)
+from domain.participant.commands import ApplyInterventionOutcome, RaiseConcern, SubmitTimesheet
+from domain.participant.events import (
     BreakStarted,
     ConcernRaised,
     HomeChanged,
@@ -34,26 +48,13 @@ from domain.events import (
     TaskReassigned,
     TimesheetRecorded,
 )
-from domain.interventions import (
-    REPORTED_KINDS,
-    REPORTERS,
-    BreakInLearning,
-    ConcernKind,
-    ContinueWithSupportPlan,
-    ExtendPhase,
-    InterventionOutcome,
-    MoveToNewHome,
-    Severity,
-    Withdraw,
-    review_task_id,
-    support_plan_review_id,
-)
-from domain.management_time import MAX_WEEKLY_HOURS, PERSISTENT_WINDOWS, VERIFIERS
-from domain.participant_state import ParticipantState, evolve
+from domain.participant.evolve import evolve
+from domain.participant.state import ParticipantState
+from domain.programme.management_time import MAX_WEEKLY_HOURS, PERSISTENT_WINDOWS, VERIFIERS
+from domain.programme.task_policy import due_at
+from domain.programme.tasks import TaskKind
 from domain.rag import RagStatus
 from domain.roles import SYSTEM, Role
-from domain.task_policy import due_at
-from domain.tasks import TaskKind
 from domain.timescale import scaled
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import assert_never
 
-from domain.events import (
+from domain.participant.events import (
     BreakEnded,
     BreakStarted,
     ConcernRaised,

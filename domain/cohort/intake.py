@@ -17,17 +17,14 @@ Pure: the caller reads the file and passes today's date for the start-date rule.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -36,7 +33,7 @@ from pydantic import (
     field_validator,
 )
 
-from domain.cohort import (
+from domain.cohort.decide import (
     CohortDefinition,
     ParticipantEnrolmentInput,
     home_too_small,
@@ -44,11 +41,9 @@ from domain.cohort import (
 )
 from domain.errors import InvalidCohort, UnknownProgrammeVersion
 from domain.people import Directory, Home, Person, Provider, well_formed_email
-from domain.programme import CURRENT_PROGRAMME_VERSION, get_programme
+from domain.programme.definition import CURRENT_PROGRAMME_VERSION, get_programme
 from domain.roles import Role
 from domain.timescale import TimeScale
-
-FileFormat = Literal["csv", "yaml"]
 
 # Ids end up in workflow ids and task references (`P-1/care_certificate.3`).
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -184,17 +179,11 @@ class CohortIntake(BaseModel):
     directory: Directory
 
 
-def read_cohort_file(text: str, file_format: FileFormat, *, today: date) -> CohortIntake:
-    """The checked cohort in `text`; raises InvalidCohortFile with every problem found."""
-    raw = _read_csv(text) if file_format == "csv" else _read_yaml(text)
-    return _Intake(raw, today).check()
-
-
-# --- from text to located records ---------------------------------------------------------
+# --- located records: what a reader makes of the file's text ----------------------
 
 
 @dataclass
-class _Record:
+class Record:
     where: str  # "row 4", "participant 3", "cohort", "person 2"
     data: dict[str, Any]
 
@@ -203,130 +192,12 @@ class _Record:
 
 
 @dataclass
-class _Raw:
-    headers: list[_Record] = field(default_factory=list)  # CSV: one per row, must agree
-    participants: list[_Record] = field(default_factory=list)
-    people: list[_Record] = field(default_factory=list)
+class RawCohortFile:
+    headers: list[Record] = field(default_factory=list)  # CSV: one per row, must agree
+    participants: list[Record] = field(default_factory=list)
+    people: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     definitions_hint: str = ""
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
-def _present(data: dict[str, Any]) -> dict[str, Any]:
-    """Blank cells are absent, so pydantic reports a required one as missing."""
-    return {key: cleaned for key, value in data.items() if (cleaned := _cell(value)) is not None}
-
-
-def _read_csv(text: str) -> _Raw:
-    raw = _Raw(definitions_hint="give their name and email ({field}_name, {field}_email) on a row")
-    try:
-        rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
-    except csv.Error as error:
-        raw.problems.append(Problem(where="the file", field=None, message=f"not CSV: {error}"))
-        return raw
-    header_at = next((n for n, row in enumerate(rows) if any(c.strip() for c in row)), None)
-    if header_at is None:
-        raw.problems.append(Problem(where="the file", field=None, message="it is empty"))
-        return raw
-    columns = [c.strip() for c in rows[header_at]]
-    header_where = f"row {header_at + 1}"
-    for name, count in Counter(columns).items():
-        if count > 1:
-            raw.problems.append(
-                Problem(where=header_where, field=name or None, message="column appears twice")
-            )
-    for name in columns:
-        if name and name not in CSV_COLUMNS:
-            raw.problems.append(
-                Problem(where=header_where, field=name, message="not a column of a cohort file")
-            )
-    for name in (*HEADER_FIELDS, *PARTICIPANT_FIELDS):
-        if name not in columns and name not in ("time_scale", "dbs_cleared_on", "dbs_check"):
-            raw.problems.append(Problem(where=header_where, field=name, message="column missing"))
-    if raw.problems:
-        return raw
-    for number, cells in enumerate(rows[header_at + 1 :], start=header_at + 2):
-        if not any(c.strip() for c in cells):
-            continue
-        where = f"row {number}"
-        if len(cells) > len(columns):
-            raw.problems.append(
-                Problem(
-                    where=where,
-                    field=None,
-                    message=f"{len(cells)} cells but {len(columns)} columns",
-                )
-            )
-            continue
-        values = dict(zip(columns, cells, strict=False))
-        raw.headers.append(_Record(where, _present({k: values.get(k) for k in HEADER_FIELDS})))
-        raw.participants.append(
-            _Record(where, _present({k: values.get(k) for k in PARTICIPANT_FIELDS}))
-        )
-        for reference in (*HEADER_REFERENCES, *PARTICIPANT_REFERENCES):
-            person = _present(
-                {
-                    "person_id": values.get(reference),
-                    "name": values.get(f"{reference}_name"),
-                    "email": values.get(f"{reference}_email"),
-                }
-            )
-            if "name" in person or "email" in person:
-                raw.people.append(_Record(where, person | {"_column": reference}))
-    return raw
-
-
-def _read_yaml(text: str) -> _Raw:
-    raw = _Raw(definitions_hint="add them to people")
-    try:
-        data = yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError) as error:  # a date like 2029-13-01 is a ValueError
-        raw.problems.append(Problem(where="the file", field=None, message=f"not YAML: {error}"))
-        return raw
-    if not isinstance(data, dict):
-        raw.problems.append(
-            Problem(
-                where="the file",
-                field=None,
-                message="it must be a mapping with cohort, people and participants",
-            )
-        )
-        return raw
-    for key in data:
-        if key not in ("cohort", "people", "participants"):
-            raw.problems.append(Problem(where="the file", field=str(key), message="not a section"))
-    header = data.get("cohort")
-    if isinstance(header, dict):
-        raw.headers.append(_Record("cohort", _present({str(k): v for k, v in header.items()})))
-    else:
-        raw.problems.append(
-            Problem(where="the file", field="cohort", message="missing, or not a mapping")
-        )
-    for section, target, label in (
-        ("participants", raw.participants, "participant"),
-        ("people", raw.people, "person"),
-    ):
-        entries = data.get(section)
-        if entries is None and section == "people":
-            continue
-        if not isinstance(entries, list):
-            raw.problems.append(
-                Problem(where="the file", field=section, message="missing, or not a list")
-            )
-            continue
-        for number, entry in enumerate(entries, start=1):
-            where = f"{label} {number}"
-            if isinstance(entry, dict):
-                target.append(_Record(where, _present({str(k): v for k, v in entry.items()})))
-            else:
-                raw.problems.append(Problem(where=where, field=None, message="not a mapping"))
-    return raw
 
 
 # --- the checks ---------------------------------------------------------------------------
@@ -346,8 +217,8 @@ def _message(error: Any) -> str:
     return message.removeprefix("Value error, ")
 
 
-class _Intake:
-    def __init__(self, raw: _Raw, today: date) -> None:
+class IntakeCheck:
+    def __init__(self, raw: RawCohortFile, today: date) -> None:
         self.raw = raw
         self.today = today
         self.problems: list[Problem] = list(raw.problems)
@@ -356,7 +227,7 @@ class _Intake:
     def problem(self, where: str, field_name: str | None, message: str) -> None:
         self.problems.append(Problem(where=where, field=field_name, message=message))
 
-    def _validated(self, model: type[_Strict], record: _Record, label: str | None = None) -> Any:
+    def _validated(self, model: type[_Strict], record: Record, label: str | None = None) -> Any:
         data = {k: v for k, v in record.data.items() if not k.startswith("_")}
         try:
             return model.model_validate(data)
@@ -416,8 +287,8 @@ class _Intake:
             )
         return header
 
-    def _people(self) -> dict[str, tuple[_Record, PersonEntry]]:
-        defined: dict[str, tuple[_Record, PersonEntry]] = {}
+    def _people(self) -> dict[str, tuple[Record, PersonEntry]]:
+        defined: dict[str, tuple[Record, PersonEntry]] = {}
         for record in self.raw.people:
             column = record.data.get("_column")
             person = self._validated_person(record, column)
@@ -439,7 +310,7 @@ class _Intake:
                 )
         return defined
 
-    def _validated_person(self, record: _Record, column: str | None) -> PersonEntry | None:
+    def _validated_person(self, record: Record, column: str | None) -> PersonEntry | None:
         if column is None:
             person: PersonEntry | None = self._validated(PersonEntry, record)
             return person
@@ -453,13 +324,13 @@ class _Intake:
         ]
         return person
 
-    def _duplicates(self, rows: list[tuple[_Record, ParticipantRow]]) -> None:
+    def _duplicates(self, rows: list[tuple[Record, ParticipantRow]]) -> None:
         keys: tuple[tuple[str, Callable[[ParticipantRow], str]], ...] = (
             ("participant_id", lambda r: r.participant_id),
             ("email", lambda r: r.email.lower()),
         )
         for name, key in keys:
-            first_seen: dict[str, _Record] = {}
+            first_seen: dict[str, Record] = {}
             for record, row in rows:
                 value = key(row)
                 if value in first_seen:
@@ -471,7 +342,7 @@ class _Intake:
                 else:
                     first_seen[value] = record
 
-    def _homes_too_small(self, records: list[_Record]) -> None:
+    def _homes_too_small(self, records: list[Record]) -> None:
         # Every row counts, valid or not: a typo elsewhere on a row leaves its home as full.
         homes = {id(r): str(r.data["home_id"]) for r in records if "home_id" in r.data}
         small = homes_too_small(homes.values())
@@ -482,10 +353,10 @@ class _Intake:
                     record.at(_label(record)), "home_id", home_too_small(home_id, small[home_id])
                 )
 
-    def _homes_and_employers(self, rows: list[tuple[_Record, ParticipantRow]]) -> None:
-        homes: dict[str, tuple[_Record, ParticipantRow]] = {}
-        employers: dict[str, tuple[_Record, ParticipantRow]] = {}
-        locations: dict[str, tuple[_Record, ParticipantRow]] = {}
+    def _homes_and_employers(self, rows: list[tuple[Record, ParticipantRow]]) -> None:
+        homes: dict[str, tuple[Record, ParticipantRow]] = {}
+        employers: dict[str, tuple[Record, ParticipantRow]] = {}
+        locations: dict[str, tuple[Record, ParticipantRow]] = {}
         for record, row in rows:
             where = record.at(row.participant_id)
             first = homes.setdefault(row.home_id, (record, row))[1]
@@ -513,7 +384,7 @@ class _Intake:
                     f"{employer[0].where}",
                 )
 
-    def _dbs(self, rows: list[tuple[_Record, ParticipantRow]], header: CohortHeader) -> None:
+    def _dbs(self, rows: list[tuple[Record, ParticipantRow]], header: CohortHeader) -> None:
         start = header.start_date
         for record, row in rows:
             where = record.at(row.participant_id)
@@ -543,9 +414,9 @@ class _Intake:
 
     def _references(
         self,
-        rows: list[tuple[_Record, ParticipantRow]],
+        rows: list[tuple[Record, ParticipantRow]],
         header: CohortHeader,
-        people: dict[str, tuple[_Record, PersonEntry]],
+        people: dict[str, tuple[Record, PersonEntry]],
     ) -> None:
         participants = {row.participant_id for _, row in rows}
         references = [
@@ -566,7 +437,7 @@ class _Intake:
         self,
         header: CohortHeader,
         rows: list[ParticipantRow],
-        people: dict[str, tuple[_Record, PersonEntry]],
+        people: dict[str, tuple[Record, PersonEntry]],
     ) -> CohortIntake:
         try:
             return CohortIntake(
@@ -658,7 +529,7 @@ def _directory(
     )
 
 
-def _label(record: _Record) -> str | None:
+def _label(record: Record) -> str | None:
     value = record.data.get("participant_id")
     return value if isinstance(value, str) else None
 

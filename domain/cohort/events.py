@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.instants import UtcDatetime
-from domain.phases import ParticipantStatus, Phase
+from domain.programme.phases import ParticipantStatus, Phase
 from domain.rag import RagStatus
 from domain.timescale import TimeScale
 

@@ -1,6 +1,6 @@
 """Tasks: the questions the scheme puts to a person (a sign-off, a review, a report), and
 the outcomes an answer can have. Who may answer each kind, with which outcomes, and when
-it is due and chased is the policy table in domain.task_policy.
+it is due and chased is the policy table in domain.programme.task_policy.
 
 Task ids are readable and deterministic: the sign-off key ("care_certificate.3"), or a
 kind and number ("progress_review.4"). A task that is rejected or sent back is closed and
@@ -17,7 +17,7 @@ from types import MappingProxyType
 from pydantic import BaseModel, ConfigDict
 
 from domain.instants import UtcDatetime
-from domain.phases import Phase
+from domain.programme.phases import Phase
 from domain.roles import Role
 
 ATTEMPT_SEPARATOR = "~"
@@ -48,7 +48,7 @@ class TaskStatus(StrEnum):
 
 class Outcome(StrEnum):
     """Every answer a task may get. Approve, reject and send back apply to every kind; the
-    rest belong to particular kinds (domain.task_policy says which)."""
+    rest belong to particular kinds (domain.programme.task_policy says which)."""
 
     APPROVE = "approve"
     REJECT = "reject"
@@ -96,7 +96,7 @@ class OutcomeRule(BaseModel):
     asks_again_within: timedelta | None = None
 
 
-# The outcomes every kind allows. Kind-specific outcomes are in domain.task_policy.
+# The outcomes every kind allows. Kind-specific outcomes are in domain.programme.task_policy.
 OUTCOME_RULES: Mapping[Outcome, OutcomeRule] = MappingProxyType(
     {
         Outcome.APPROVE: OutcomeRule(

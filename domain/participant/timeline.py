@@ -18,7 +18,10 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.events import (
+from domain.instants import UtcDatetime, require_utc
+from domain.intervention.outcomes import ConcernKind, Severity
+from domain.participant.concerns import open_case
+from domain.participant.events import (
     BreakEnded,
     DelegationEnded,
     OutplacementEnded,
@@ -31,17 +34,15 @@ from domain.events import (
     TaskOpened,
     TaskReminderDue,
 )
-from domain.instants import UtcDatetime, require_utc
-from domain.intervention_rules import open_case
-from domain.interventions import ConcernKind, Severity
-from domain.outplacements import OutplacementDefinition
-from domain.participant_state import OutplacementStatus, ParticipantState, evolve
-from domain.phase_opening import open_phase
-from domain.phases import ParticipantStatus, Phase
+from domain.participant.evolve import evolve
+from domain.participant.phase_opening import open_phase
+from domain.participant.state import OutplacementStatus, ParticipantState
+from domain.programme.outplacements import OutplacementDefinition
+from domain.programme.phases import ParticipantStatus, Phase
+from domain.programme.task_policy import due_at, escalation_at, reminder_at
+from domain.programme.tasks import TaskKind, outplacement_report_id, progress_review_id
 from domain.rag import RagStatus
 from domain.roles import SYSTEM, Role
-from domain.task_policy import due_at, escalation_at, reminder_at
-from domain.tasks import TaskKind, outplacement_report_id, progress_review_id
 from domain.timescale import scaled
 
 

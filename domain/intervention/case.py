@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from domain.commands import ApplyInterventionOutcome
 from domain.errors import (
     HomeTooSmall,
     InconsistentHistory,
@@ -24,12 +23,8 @@ from domain.errors import (
     PersonNotAllowed,
 )
 from domain.instants import UtcDatetime
-from domain.interventions import (
-    ConcernKind,
-    InterventionOutcome,
-    MoveToNewHome,
-    Severity,
-)
+from domain.intervention.outcomes import ConcernKind, InterventionOutcome, MoveToNewHome, Severity
+from domain.participant.commands import ApplyInterventionOutcome
 
 
 class _Event(BaseModel):

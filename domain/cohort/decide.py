@@ -1,7 +1,7 @@
 """A cohort: about 30 participants at one regional hub who start the Summer Institute
 together. Its definition is validated as ops enter it; opening it records the members,
-their course partners and the conference dates; its state and events are re-exported
-here so callers need one import."""
+their course partners and the conference dates (domain.cohort.events), folded into its
+state by domain.cohort.state."""
 
 from __future__ import annotations
 
@@ -11,27 +11,18 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.cohort_events import (
+from domain.cohort.course_partners import pair_course_partners
+from domain.cohort.events import (
     CohortEvent,
     CohortOpened,
     ConferenceAttendanceRecorded,
     ConferenceScheduled,
     CoursePartnersPaired,
     ParticipantJoined,
-    ParticipantProgressed,
-    parse_cohort_event,
 )
-from domain.cohort_state import (
+from domain.cohort.state import (
     CohortState,
-    CohortSummary,
-    ConferenceRecord,
-    MemberProgress,
-    evolve_cohort,
-    fold_cohort,
-    initial_cohort_state,
 )
-from domain.commands import Enrol
-from domain.course_partners import pair_course_partners
 from domain.errors import (
     ContradictoryAttendance,
     DuplicateParticipant,
@@ -40,37 +31,10 @@ from domain.errors import (
     UnknownConference,
 )
 from domain.instants import UtcDatetime, require_utc
-from domain.programme import CURRENT_PROGRAMME_VERSION, get_programme
+from domain.participant.commands import Enrol
+from domain.programme.definition import CURRENT_PROGRAMME_VERSION, get_programme
 from domain.support import SupportArrangements
 from domain.timescale import TimeScale, scaled
-
-__all__ = [
-    "MIN_PARTICIPANTS_PER_HOME",
-    "CohortDefinition",
-    "CohortEvent",
-    "CohortOpened",
-    "CohortState",
-    "CohortSummary",
-    "ConferenceAttendanceRecorded",
-    "ConferenceRecord",
-    "ConferenceScheduled",
-    "CoursePartnersPaired",
-    "MemberProgress",
-    "ParticipantEnrolmentInput",
-    "ParticipantJoined",
-    "ParticipantProgressed",
-    "conference_schedule",
-    "enrolments",
-    "evolve_cohort",
-    "fold_cohort",
-    "home_too_small",
-    "homes_too_small",
-    "initial_cohort_state",
-    "open_cohort",
-    "pair_course_partners",
-    "parse_cohort_event",
-    "record_attendance",
-]
 
 # Advice from similar schemes (Programme Manual 1.2): never one participant alone in a home.
 MIN_PARTICIPANTS_PER_HOME = 2

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.cohort_events import (
+from domain.cohort.events import (
     CohortEvent,
     CohortOpened,
     ConferenceAttendanceRecorded,
@@ -18,7 +18,7 @@ from domain.cohort_events import (
 )
 from domain.errors import InconsistentHistory
 from domain.instants import UtcDatetime
-from domain.phases import ParticipantStatus, Phase
+from domain.programme.phases import ParticipantStatus, Phase
 from domain.rag import RagStatus
 
 

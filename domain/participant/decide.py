@@ -1,7 +1,7 @@
 """The participant decider: `decide(state, command, now)` turns a command into events or
-refuses it with a DomainError, and the timetable (`due`, `next_wakeup`) says what time
-alone brings. State and its fold live in participant_state; they are re-exported here so
-callers need one import.
+refuses it with a DomainError. What time alone brings is the timetable's
+(domain.participant.timeline); the state and its fold are domain.participant.state and
+domain.participant.evolve.
 
 Every accepted command is decided against the participant as they stand at `now`: the
 timetable is caught up first, and whatever the command's events make due at once (a
@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.approvals import check_decision, check_delegation, check_reassignment
-from domain.commands import (
+from domain.errors import AlreadyEnrolled, DomainError, ParticipantNotActive, WrongParticipant
+from domain.instants import require_utc
+from domain.participant.approvals import check_decision, check_delegation, check_reassignment
+from domain.participant.commands import (
     AdvanceTime,
     ApplyInterventionOutcome,
     ChangeProgramme,
@@ -26,13 +28,8 @@ from domain.commands import (
     ReassignTask,
     SubmitTimesheet,
 )
-from domain.errors import (
-    AlreadyEnrolled,
-    DomainError,
-    ParticipantNotActive,
-    WrongParticipant,
-)
-from domain.events import (
+from domain.participant.concerns import apply_outcome, raise_concern, record_timesheet
+from domain.participant.events import (
     DecisionRefused,
     DelegationGranted,
     ParticipantEnrolled,
@@ -41,40 +38,17 @@ from domain.events import (
     TaskOpened,
     TaskReassigned,
 )
-from domain.instants import require_utc
-from domain.intervention_rules import apply_outcome, raise_concern, record_timesheet
-from domain.participant_state import (
-    OutplacementState,
-    OutplacementStatus,
+from domain.participant.evolve import evolve
+from domain.participant.phase_opening import open_phase
+from domain.participant.programme_change import change_programme
+from domain.participant.state import (
     ParticipantState,
-    ParticipantSummary,
-    PhaseRecord,
-    evolve,
-    fold,
-    initial_state,
 )
-from domain.phase_opening import open_phase
-from domain.phases import ParticipantStatus, Phase
-from domain.programme import get_programme
-from domain.programme_change import change_programme
-from domain.task_policy import policy_for, resubmission_due_at
-from domain.tasks import Outcome, Task, next_attempt_id
-from domain.timeline import due, next_wakeup
-
-__all__ = [
-    "OutplacementState",
-    "OutplacementStatus",
-    "ParticipantState",
-    "ParticipantSummary",
-    "PhaseRecord",
-    "decide",
-    "due",
-    "evolve",
-    "fold",
-    "initial_state",
-    "next_wakeup",
-    "refuse",
-]
+from domain.participant.timeline import due
+from domain.programme.definition import get_programme
+from domain.programme.phases import ParticipantStatus, Phase
+from domain.programme.task_policy import policy_for, resubmission_due_at
+from domain.programme.tasks import Outcome, Task, next_attempt_id
 
 
 def decide(

@@ -14,9 +14,9 @@ from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.interventions import REVIEW_MEETING_WORKING_DAYS, add_working_days
+from domain.intervention.outcomes import REVIEW_MEETING_WORKING_DAYS, add_working_days
+from domain.programme.tasks import OUTCOME_RULES, Outcome, OutcomeRule, Task, TaskKind, TaskStatus
 from domain.roles import Role
-from domain.tasks import OUTCOME_RULES, Outcome, OutcomeRule, Task, TaskKind, TaskStatus
 from domain.timescale import scaled
 
 

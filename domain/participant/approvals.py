@@ -20,10 +20,10 @@ from domain.errors import (
     TaskAlreadyDecided,
     UnknownTask,
 )
-from domain.participant_state import ParticipantState
+from domain.participant.state import ParticipantState
+from domain.programme.task_policy import escalation_steps, policy_for
+from domain.programme.tasks import Outcome, Task, TaskStatus
 from domain.roles import Role
-from domain.task_policy import escalation_steps, policy_for
-from domain.tasks import Outcome, Task, TaskStatus
 
 # How each outcome reads in "a comment is required to ... task X".
 _COMMENT_PHRASES: dict[Outcome, str] = {

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.events import ParticipantEvent, PhaseStarted, TaskOpened
-from domain.phases import Phase
-from domain.programme import Programme
+from domain.participant.events import ParticipantEvent, PhaseStarted, TaskOpened
+from domain.programme.definition import Programme
+from domain.programme.phases import Phase
+from domain.programme.task_policy import due_at
 from domain.support import SupportArrangements
-from domain.task_policy import due_at
 
 
 def open_phase(

@@ -15,18 +15,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.instants import UtcDatetime
-from domain.interventions import (
+from domain.intervention.outcomes import (
     ConcernKind,
     InterventionOutcome,
     Severity,
     WithdrawalDestination,
 )
-from domain.outplacements import OutplacementKind
-from domain.phases import Phase
+from domain.programme.outplacements import OutplacementKind
+from domain.programme.phases import Phase
+from domain.programme.tasks import Outcome, TaskKind
 from domain.rag import RagStatus
 from domain.roles import Role
 from domain.support import SupportArrangements
-from domain.tasks import Outcome, TaskKind
 from domain.timescale import TimeScale
 
 

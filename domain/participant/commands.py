@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.instants import UtcDatetime
-from domain.interventions import ConcernKind, InterventionOutcome, Severity
+from domain.intervention.outcomes import ConcernKind, InterventionOutcome, Severity
+from domain.programme.tasks import Outcome
 from domain.support import SupportArrangements
-from domain.tasks import Outcome
 from domain.timescale import TimeScale
 
 

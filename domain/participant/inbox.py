@@ -9,9 +9,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from domain.instants import UtcDatetime, require_utc
-from domain.participant_state import ParticipantState
+from domain.participant.state import ParticipantState
+from domain.programme.tasks import TaskKind
 from domain.roles import Role
-from domain.tasks import TaskKind
 
 
 class InboxRow(BaseModel):
