@@ -37,7 +37,7 @@ chromium:
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy domain workflows activities store scls worker.py bench
+	$(VENV)/bin/mypy domain contracts mail workflows activities store scls worker.py bench
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench

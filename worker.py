@@ -37,8 +37,7 @@ PASSTHROUGH_MODULES = (
     "pydantic_core",
     "structlog",
     "domain",
-    "store.envelope",
-    "activities.notification_request",
+    "contracts",
 )
 
 log = structlog.get_logger(__name__)
@@ -62,7 +61,7 @@ def build_worker(
     """The worker for `task_queue`; `settings` give the mail server (default: the
     environment); `interceptors` come after the engine's own (fault tests add theirs)."""
     event_store = EventStoreActivities(pool, PROJECTIONS)
-    notifications = NotificationActivities(pool, settings or load_settings())
+    notifications = NotificationActivities(pool, (settings or load_settings()).smtp)
     placements = PlacementActivities(pool)
     return Worker(
         client,

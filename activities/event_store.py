@@ -11,7 +11,7 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from store.envelope import APPEND_EVENTS, AppendRequest, AppendResult
+from contracts.event_log import APPEND_EVENTS, AppendRequest, AppendResult
 from store.events import StreamConflict, append
 from store.projections import Projections
 

@@ -14,24 +14,21 @@ it again, with the same Message-ID, so the far end can tell it is a duplicate.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import re
 from enum import StrEnum
 
 import aiosmtplib
 import asyncpg
+import structlog
 from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.mail.smtp import send_mail
-from activities.mail.templates import render
-from activities.notification_request import (
+from contracts.notifications import (
     SEND_NOTIFICATION,
     NotificationRequest,
 )
-from scls.logging import get_logger
-from scls.settings import Settings
+from mail.smtp import SmtpSettings, message_id, send_mail
+from mail.templates import render
 from store.pool import Connection
 
 UNKNOWN_RECIPIENT = "UnknownRecipient"
@@ -44,9 +41,7 @@ MAIL_REJECTED = "MailRejected"
 # refused credentials) may pass, and is retried.
 _ADDRESS_REFUSED = frozenset({501, 550, 551, 553})
 
-_MESSAGE_ID_SAFE = re.compile(r"[A-Za-z0-9._-]{1,200}")
-
-log = get_logger(__name__)
+log = structlog.get_logger(__name__)
 
 
 class NotificationOutcome(StrEnum):
@@ -72,21 +67,10 @@ def refuses_the_address(failure: Exception) -> bool:
     )
 
 
-def message_id(idempotency_key: str, sender: str) -> str:
-    """The same Message-ID for every attempt at one notification."""
-    local = (
-        idempotency_key
-        if _MESSAGE_ID_SAFE.fullmatch(idempotency_key)
-        else hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
-    )
-    domain = sender.rpartition("@")[2] or "scls.localhost"
-    return f"<scls.{local}@{domain}>"
-
-
 class NotificationActivities:
-    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+    def __init__(self, pool: asyncpg.Pool, smtp: SmtpSettings) -> None:
         self._pool = pool
-        self._settings = settings
+        self._smtp = smtp
         # Each send holds a pooled connection (and the row lock) while the mail server
         # talks: at most half the pool, so a slow server cannot starve the event store.
         self._sending = asyncio.Semaphore(max(1, pool.get_max_size() // 2))
@@ -119,11 +103,11 @@ class NotificationActivities:
                 failure: Exception | None = None
                 try:
                     await send_mail(
-                        self._settings,
+                        self._smtp,
                         to=row["email"],
                         subject=row["subject"],
                         body=row["body"],
-                        message_id=message_id(key, self._settings.smtp_sender),
+                        message_id=message_id(key, self._smtp.sender),
                     )
                 except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
                     failure = error

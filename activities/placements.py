@@ -1,22 +1,12 @@
-"""Placement lookups a workflow needs from the read models: how many scheme participants a
-home has now (a move must leave the new home with at least two)."""
+"""The placement lookup activity: how many scheme participants a home has now."""
 
 from __future__ import annotations
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 
+from contracts.placements import PARTICIPANTS_AT_HOME, HomeQuestion
 from store.intervention_cases import participants_at_home
-
-PARTICIPANTS_AT_HOME = "participants_at_home"
-
-
-class HomeQuestion(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    home_id: str
-    excluding: str  # the participant who would move there
 
 
 class PlacementActivities:

@@ -28,6 +28,7 @@ import asyncpg
 import httpx
 
 from bench.inbox import percentile, scratch_database
+from contracts.event_log import EventMetadata, NewEvent
 from domain.intervention.case import CaseEvent, CaseFileOpened
 from domain.intervention.outcomes import ConcernKind, Severity
 from domain.participant.commands import DecideTask, Enrol, RaiseConcern
@@ -45,7 +46,6 @@ from scls.web.app import create_app
 from scls.web.server import serve
 from scls.web.services import WebServices
 from store.directory import load_directory
-from store.envelope import EventMetadata, NewEvent
 from store.events import append
 from store.migrate import migrate
 from store.pool import open_pool

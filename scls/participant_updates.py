@@ -2,7 +2,11 @@
 intervention's (propose, review) to act by Update, as the command line and the web
 console both do: the workflow's validator applies the scheme's rules, and a refusal comes
 back as `UpdateRefused` with the rule's reason in plain words; a workflow that cannot be
-asked at all is `WorkflowUnreachable`."""
+asked at all is `WorkflowUnreachable`.
+
+Updates are named by the handler itself (`ParticipantWorkflow.decide`), never by a string,
+so a renamed or retyped handler fails type checking here rather than in production.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,19 @@ import asyncio
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from temporalio.client import Client
+    from temporalio.client import Client, WorkflowHandle
+    from temporalio.workflow import UpdateMethodMultiParam
 
     from domain.intervention.case import CaseFile
     from domain.participant.state import ParticipantState
+    from workflows.intervention import InterventionWorkflow
+    from workflows.participant import ParticipantWorkflow
 
-R = TypeVar("R")
+A = TypeVar("A")  # the Update's argument
+R = TypeVar("R")  # what the Update returns
 
 # An Update waits for a worker to run the validator; without one it would wait for ever.
+# The one bound for every Update the command line and the console send.
 UPDATE_TIMEOUT = 30.0
 
 
@@ -32,24 +41,15 @@ class WorkflowUnreachable(Exception):
 async def update_participant(
     client: Client,
     participant_id: str,
-    update: str,
-    argument: Any,
+    update: UpdateMethodMultiParam[[ParticipantWorkflow, A], ParticipantState],
+    argument: A,
     wait_seconds: float = UPDATE_TIMEOUT,
 ) -> ParticipantState:
-    """Run the Update `update` on the participant's workflow; its new state."""
-    from domain.participant.state import ParticipantState
-    from workflows.participant import participant_workflow_id
+    """Run `update` on the participant's workflow; their state after it."""
+    from domain.ids import participant_workflow_id
 
-    workflow_id = participant_workflow_id(participant_id)
-    return await _update(
-        client,
-        workflow_id,
-        f"participant {participant_id}",
-        update,
-        argument,
-        ParticipantState,
-        wait_seconds,
-    )
+    handle = client.get_workflow_handle(participant_workflow_id(participant_id))
+    return await _update(handle, f"participant {participant_id}", update, argument, wait_seconds)
 
 
 class FanOut:
@@ -68,12 +68,12 @@ class FanOut:
 async def update_each(
     client: Client,
     participant_ids: list[str],
-    update: str,
-    argument: Any,
+    update: UpdateMethodMultiParam[[ParticipantWorkflow, A], ParticipantState],
+    argument: A,
     wait_seconds: float = UPDATE_TIMEOUT,
 ) -> FanOut:
-    """The Update `update` on each participant's workflow, a few at a time (a manager may
-    support dozens of participants, a cohort holds thirty), each outcome in id order."""
+    """`update` on each participant's workflow, a few at a time (a manager may support
+    dozens of participants, a cohort holds thirty), each outcome in id order."""
     gate = asyncio.Semaphore(16)
     result = FanOut()
 
@@ -99,44 +99,32 @@ async def update_case(
     client: Client,
     participant_id: str,
     case_number: int,
-    update: str,
-    argument: Any,
+    update: UpdateMethodMultiParam[[InterventionWorkflow, A], CaseFile],
+    argument: A,
     wait_seconds: float = UPDATE_TIMEOUT,
 ) -> CaseFile:
-    """Run the Update `update` on an intervention's workflow; its case file."""
-    from domain.intervention.case import CaseFile
-    from domain.intervention.outcomes import intervention_workflow_id
+    """Run `update` on an intervention's workflow; its case file after it."""
+    from domain.ids import intervention_workflow_id
 
-    workflow_id = intervention_workflow_id(participant_id, case_number)
-    return await _update(
-        client,
-        workflow_id,
-        f"intervention {case_number} of participant {participant_id}",
-        update,
-        argument,
-        CaseFile,
-        wait_seconds,
-    )
+    handle = client.get_workflow_handle(intervention_workflow_id(participant_id, case_number))
+    what = f"intervention {case_number} of participant {participant_id}"
+    return await _update(handle, what, update, argument, wait_seconds)
 
 
 async def _update(
-    client: Client,
-    workflow_id: str,
+    handle: WorkflowHandle[Any, Any],
     what: str,
-    update: str,
-    argument: Any,
-    result_type: type[R],
+    update: UpdateMethodMultiParam[[Any, A], R],
+    argument: A,
     wait_seconds: float,
 ) -> R:
     from temporalio.client import WorkflowUpdateFailedError
     from temporalio.exceptions import ApplicationError
     from temporalio.service import RPCError, RPCStatusCode
 
-    handle = client.get_workflow_handle(workflow_id)
     try:
         return await asyncio.wait_for(
-            handle.execute_update(update, argument, result_type=result_type),
-            timeout=wait_seconds,
+            handle.execute_update(update, argument), timeout=wait_seconds
         )
     except WorkflowUpdateFailedError as error:
         cause = error.cause
@@ -146,7 +134,7 @@ async def _update(
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             raise WorkflowUnreachable(
-                f"{what} has no running workflow ({workflow_id}): {error.message}"
+                f"{what} has no running workflow ({handle.id}): {error.message}"
             ) from None
         raise WorkflowUnreachable(f"Temporal refused the request: {error.message}") from None
     except TimeoutError:

@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from mail.smtp import SmtpSettings
+
 ENV_PREFIX = "SCLS_"
 CONFIG_FILE_VARIABLE = "SCLS_CONFIG_FILE"
 DEFAULT_CONFIG_FILE = "scls.toml"
@@ -72,6 +74,18 @@ class Settings(BaseSettings):
     # Logging: "auto" writes readable lines to a terminal and JSON lines otherwise.
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @property
+    def smtp(self) -> SmtpSettings:
+        """The mail server settings, as the mail code takes them."""
+        return SmtpSettings(
+            host=self.smtp_host,
+            port=self.smtp_port,
+            username=self.smtp_username,
+            password=self.smtp_password,
+            starttls=self.smtp_starttls,
+            sender=self.smtp_sender,
+        )
 
     @field_validator("temporal_address")
     @classmethod

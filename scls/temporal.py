@@ -1,4 +1,4 @@
-"""The connection to Temporal, and the search attributes the engine's workflows set.
+"""The connection to Temporal, and registering the engine's search attributes on a server.
 
 Every process (worker, CLI, console) connects through `connect(settings)`, so the data
 converter (pydantic), namespace and TLS or API key are chosen in one place.
@@ -10,30 +10,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from temporalio.client import Client
-from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import TLSConfig
 
+from contracts.search_attributes import SEARCH_ATTRIBUTES
+
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from scls.settings import Settings
-
-# Search attributes carry no personal data: a phase name, an opaque cohort id, a RAG
-# status and the next due date. `scls dev` registers them on the dev server; on a real
-# cluster they are created once with `temporal operator search-attribute create`.
-PHASE: SearchAttributeKey[str] = SearchAttributeKey.for_keyword("SclsPhase")
-COHORT_ID: SearchAttributeKey[str] = SearchAttributeKey.for_keyword("SclsCohortId")
-RAG_STATUS: SearchAttributeKey[str] = SearchAttributeKey.for_keyword("SclsRagStatus")
-NEXT_DUE: SearchAttributeKey[datetime] = SearchAttributeKey.for_datetime("SclsNextDue")
-
-SEARCH_ATTRIBUTES: tuple[SearchAttributeKey[str] | SearchAttributeKey[datetime], ...] = (
-    PHASE,
-    COHORT_ID,
-    RAG_STATUS,
-    NEXT_DUE,
-)
-
 
 class TemporalConnectionError(Exception):
     """Temporal could not be reached; the message names the setting and the address."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from domain.cohort.events import parse_cohort_event
 from domain.cohort.state import CohortState, evolve_cohort, initial_cohort_state
+from domain.ids import COHORT_PREFIX
 from store.folded_state import FoldedStateProjector
 
 
@@ -21,7 +22,7 @@ def _columns(state: CohortState) -> dict[str, Any]:
 COHORT_SUMMARY: FoldedStateProjector[CohortState] = FoldedStateProjector(
     table="cohort_summary",
     key_column="cohort_id",
-    stream_prefix="cohort-",
+    stream_prefix=COHORT_PREFIX,
     load=CohortState.model_validate,
     initial=initial_cohort_state,
     evolve=lambda state, data: evolve_cohort(state, parse_cohort_event(data)),

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from store.envelope import AppendResult, NewEvent, StoredEvent
+from contracts.event_log import AppendResult, NewEvent, StoredEvent
 from store.pool import Connection
 from store.projections import Projections
 

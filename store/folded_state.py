@@ -12,7 +12,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import asyncpg
 
-from store.envelope import StoredEvent
+from contracts.event_log import StoredEvent
+from domain.ids import key_of
 from store.pool import Connection
 
 
@@ -53,7 +54,7 @@ class FoldedStateProjector(Generic[State]):
     async def apply(
         self, connection: Connection, stream: str, events: Sequence[StoredEvent]
     ) -> None:
-        key = stream.removeprefix(self._prefix)
+        key = key_of(stream, self._prefix)
         stored = await connection.fetchval(
             f"SELECT state FROM {self.name} WHERE {self._key} = $1 FOR UPDATE", key
         )

@@ -21,15 +21,14 @@ from typing import Any, Literal
 import asyncpg
 from pydantic import BaseModel, ConfigDict
 
+from contracts.event_log import StoredEvent
+from domain.ids import PARTICIPANT_PREFIX, key_of
 from domain.participant.state import ParticipantState
 from domain.programme.tasks import TaskKind, TaskStatus
 from domain.rag import RagStatus
 from domain.roles import Role
-from store.envelope import StoredEvent
 from store.folded_state import FoldedStateProjector
 from store.pool import Connection
-
-STREAM_PREFIX = "participant-"
 
 # Events that never change a participant's open tasks or delegations: a batch of only
 # these leaves the inbox as it is. A list of what to skip, not of what to handle, so an
@@ -83,7 +82,7 @@ class TaskInboxProjector:
         self._progress = progress
 
     def wants(self, stream: str) -> bool:
-        return stream.startswith(STREAM_PREFIX)
+        return stream.startswith(PARTICIPANT_PREFIX)
 
     async def apply(
         self, connection: Connection, stream: str, events: Sequence[StoredEvent]
@@ -91,7 +90,7 @@ class TaskInboxProjector:
         # Reminders are most of a participant's events: a batch of only those is skipped.
         if all(event.type in _LEAVES_INBOX_ALONE for event in events):
             return
-        participant_id = stream.removeprefix(STREAM_PREFIX)
+        participant_id = key_of(stream, PARTICIPANT_PREFIX)
         version = await connection.fetchval(
             f"SELECT version FROM {self._progress.name} WHERE participant_id = $1",
             participant_id,

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from domain.ids import INTERVENTION_PREFIX
 from domain.intervention.case import CaseFile, evolve_case, new_case_file, parse_case_event
 from domain.programme.phases import ParticipantStatus
 from store.folded_state import FoldedStateProjector
@@ -31,7 +32,7 @@ def _columns(case: CaseFile) -> dict[str, Any]:
 INTERVENTION_CASES: FoldedStateProjector[CaseFile] = FoldedStateProjector(
     table="intervention_case",
     key_column="case_key",
-    stream_prefix="intervention-",
+    stream_prefix=INTERVENTION_PREFIX,
     load=CaseFile.model_validate,
     initial=new_case_file,
     evolve=lambda case, data: evolve_case(case, parse_case_event(data)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.ids import PARTICIPANT_PREFIX
 from domain.participant.events import parse_participant_event
 from domain.participant.evolve import evolve
 from domain.participant.state import ParticipantState, initial_state
@@ -25,7 +26,7 @@ def _columns(state: ParticipantState) -> dict[str, Any]:
 PARTICIPANT_PROGRESS: FoldedStateProjector[ParticipantState] = FoldedStateProjector(
     table="participant_progress",
     key_column="participant_id",
-    stream_prefix="participant-",
+    stream_prefix=PARTICIPANT_PREFIX,
     load=ParticipantState.model_validate,
     initial=initial_state,
     evolve=lambda state, data: evolve(state, parse_participant_event(data)),

@@ -15,7 +15,7 @@ import asyncpg
 from store.pool import Connection
 
 if TYPE_CHECKING:
-    from store.envelope import StoredEvent
+    from contracts.event_log import StoredEvent
 
 
 class Projector(Protocol):
@@ -45,7 +45,7 @@ class Projections:
 
         One transaction: readers see the old read models until the new ones are complete.
         """
-        from store.envelope import StoredEvent
+        from contracts.event_log import StoredEvent
 
         replayed = 0
         async with pool.acquire() as connection, connection.transaction():

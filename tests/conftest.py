@@ -24,10 +24,11 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from contracts.search_attributes import SEARCH_ATTRIBUTES
 from scls.stack.ports import free_port
 from scls.stack.smtp_sink import SmtpSink
 from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary
-from scls.temporal import SEARCH_ATTRIBUTES, register_search_attributes
+from scls.temporal import register_search_attributes
 from store.migrate import migrate
 from store.pool import open_pool
 

@@ -16,20 +16,22 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
+from workflows.messages import (
+    COHORT_STATE,
+    COHORT_SUMMARY,
+    PARTICIPANT_PROGRESSED,
+)
+
 with workflow.unsafe.imports_passed_through():
     from domain.cohort.decide import CohortDefinition, enrolments, open_cohort, record_attendance
     from domain.cohort.events import CohortEvent, ParticipantProgressed
     from domain.cohort.state import CohortState, CohortSummary, evolve_cohort, initial_cohort_state
     from domain.errors import DomainError
+    from domain.ids import cohort_workflow_id, participant_workflow_id
     from domain.participant.commands import Enrol
     from domain.roles import SYSTEM
     from workflows.event_log import record
-    from workflows.participant import (
-        PARTICIPANT_PROGRESSED,
-        ParticipantRun,
-        ParticipantWorkflow,
-        participant_workflow_id,
-    )
+    from workflows.participant import ParticipantRun, ParticipantWorkflow
 
 
 class CohortRun(BaseModel):
@@ -51,10 +53,6 @@ class AttendanceRecord(BaseModel):
 
 # workflow.patched ids: never reused (docs/versioning.md).
 PARALLEL_PARTICIPANT_STARTS = "parallel-participant-starts"
-
-
-def cohort_workflow_id(cohort_id: str) -> str:
-    return f"cohort-{cohort_id}"
 
 
 @workflow.defn(name="CohortWorkflow")
@@ -130,11 +128,11 @@ class CohortWorkflow:
     def participant_progressed(self, progress: ParticipantProgressed) -> None:
         self._progress.append(progress)
 
-    @workflow.query
+    @workflow.query(name=COHORT_SUMMARY)
     def summary(self) -> CohortSummary:
         return self._state.summary()
 
-    @workflow.query
+    @workflow.query(name=COHORT_STATE)
     def state(self) -> CohortState:
         return self._state
 

@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from store.envelope import (
+    from contracts.event_log import (
         APPEND_EVENTS,
         AppendRequest,
         AppendResult,

@@ -19,10 +19,18 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
+from workflows.messages import (
+    APPLY_INTERVENTION_OUTCOME,
+    CASE,
+    PROPOSE_BY_SIGNAL,
+    REVIEW_BY_SIGNAL,
+)
+
 with workflow.unsafe.imports_passed_through():
-    from activities.notification_request import NotificationKind, NotificationRequest
-    from activities.placements import PARTICIPANTS_AT_HOME, HomeQuestion
+    from contracts.notifications import NotificationKind, NotificationRequest
+    from contracts.placements import PARTICIPANTS_AT_HOME, HomeQuestion
     from domain.errors import DomainError
+    from domain.ids import INTERVENTION_PREFIX, key_of
     from domain.intervention.case import (
         CaseEvent,
         CaseFile,
@@ -46,10 +54,6 @@ with workflow.unsafe.imports_passed_through():
 # workflow.patched ids: never reused (docs/versioning.md).
 TELL_WHO_ACTS = "mail-on-case-opening"
 
-# The participant workflow's signal that takes a decided outcome.
-APPLY_INTERVENTION_OUTCOME = "apply_intervention_outcome"
-PROPOSE_BY_SIGNAL = "propose_by_signal"
-REVIEW_BY_SIGNAL = "review_by_signal"
 
 _LOOKUP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
@@ -68,7 +72,7 @@ class InterventionWorkflow:
         self._run = run
         # The case is open from the start, so a validator never sees it unopened; the
         # opening reaches the event store first thing, and handlers wait for that.
-        key = workflow.info().workflow_id.removeprefix("intervention-")
+        key = key_of(workflow.info().workflow_id, INTERVENTION_PREFIX)
         self._case = evolve_case(new_case_file(key), run.opening)
         self._stored = 0  # the case file's version in the event store
         self._appending = asyncio.Lock()
@@ -218,6 +222,6 @@ class InterventionWorkflow:
     async def review_by_signal(self, command: ReviewProposal) -> None:
         await self._answer_signal(command)
 
-    @workflow.query
+    @workflow.query(name=CASE)
     def case(self) -> CaseFile:
         return self._case

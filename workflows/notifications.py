@@ -15,7 +15,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notification_request import (
+    from contracts.notifications import (
         SEND_NOTIFICATION,
         NotificationKind,
         NotificationRequest,

@@ -16,11 +16,21 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
+from workflows.messages import (
+    APPLY_INTERVENTION_OUTCOME,
+    DECIDE_BY_SIGNAL,
+    PARTICIPANT_PROGRESSED,
+    PARTICIPANT_STATE,
+    RAISE_CONCERN_BY_SIGNAL,
+    SUBMIT_TIMESHEET_BY_SIGNAL,
+)
+
 with workflow.unsafe.imports_passed_through():
+    from contracts.search_attributes import COHORT_ID, NEXT_DUE, PHASE, RAG_STATUS
     from domain.cohort.events import ParticipantProgressed
     from domain.errors import DomainError
+    from domain.ids import intervention_workflow_id, participant_workflow_id
     from domain.intervention.case import CaseFileOpened
-    from domain.intervention.outcomes import intervention_workflow_id
     from domain.participant.commands import (
         ApplyInterventionOutcome,
         ChangeProgramme,
@@ -39,21 +49,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.participant.timeline import due, next_wakeup
     from domain.programme.tasks import Outcome
     from domain.roles import SYSTEM, Role
-    from scls.temporal import COHORT_ID, NEXT_DUE, PHASE, RAG_STATUS
     from workflows.event_log import record
-    from workflows.intervention import (
-        APPLY_INTERVENTION_OUTCOME,
-        InterventionRun,
-        InterventionWorkflow,
-    )
+    from workflows.intervention import InterventionRun, InterventionWorkflow
     from workflows.notifications import notification_for, send
 
-# The cohort workflow's signal that takes a participant's progress.
-PARTICIPANT_PROGRESSED = "participant_progressed"
-# Messages sent as Signals rather than Updates (no answer to wait for).
-DECIDE_BY_SIGNAL = "decide_by_signal"
-RAISE_CONCERN_BY_SIGNAL = "raise_concern_by_signal"
-SUBMIT_TIMESHEET_BY_SIGNAL = "submit_timesheet_by_signal"
 
 
 class ParticipantRun(BaseModel):
@@ -71,10 +70,6 @@ class TaskDecision(BaseModel):
     decided_by: str
     outcome: Outcome
     comment: str | None = None
-
-
-def participant_workflow_id(participant_id: str) -> str:
-    return f"participant-{participant_id}"
 
 
 @workflow.defn(name="ParticipantWorkflow")
@@ -224,7 +219,7 @@ class ParticipantWorkflow:
                 # own): its summary is rebuilt from the participant's events anyway.
                 workflow.logger.warning("cohort workflow did not take the progress signal")
 
-    @workflow.query
+    @workflow.query(name=PARTICIPANT_STATE)
     def state(self) -> ParticipantState:
         return self._state
 

@@ -170,10 +170,6 @@ def support_plan_review_id(case_number: int) -> str:
     return f"support_plan_review.{case_number}"
 
 
-def intervention_workflow_id(participant_id: str, case_number: int) -> str:
-    return f"intervention-{participant_id}-{case_number}"
-
-
 def add_working_days(start: date, days: int) -> date:
     """The date `days` working days (Monday to Friday) after `start`."""
     current = start

@@ -145,10 +145,10 @@ async def _start(
 ) -> dict[str, Any]:
     from temporalio.service import RPCError, RPCStatusCode
 
+    from domain.ids import cohort_workflow_id
     from scls.temporal import connect
     from store.cohorts import cohorts_of
     from store.directory import DirectoryConflict, load_directory
-    from workflows.cohort import cohort_workflow_id
 
     definition = intake.definition
     cohort_id = definition.cohort_id
@@ -222,7 +222,8 @@ async def _start_workflow(client: Any, settings: Settings, intake: CohortIntake)
     from temporalio.common import WorkflowIDReusePolicy
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
-    from workflows.cohort import CohortRun, CohortWorkflow, cohort_workflow_id
+    from domain.ids import cohort_workflow_id
+    from workflows.cohort import CohortRun, CohortWorkflow
 
     try:
         await client.start_workflow(
@@ -401,11 +402,13 @@ async def _failing_workflows(settings: Settings, cohort_id: str) -> list[Failing
     Temporal cannot be asked (the rest of the status comes from Postgres and stands)."""
     from temporalio.service import RPCError
 
+    from domain.ids import cohort_workflow_id
     from scls.failing_workflows import RUNNING, failing_workflows
     from scls.temporal import TemporalConnectionError, connect
 
     quoted = cohort_id.replace("\\", "").replace('"', "")
-    query = f'(SclsCohortId="{quoted}" OR WorkflowId="cohort-{quoted}") AND {RUNNING}'
+    workflow_id = cohort_workflow_id(quoted)
+    query = f'(SclsCohortId="{quoted}" OR WorkflowId="{workflow_id}") AND {RUNNING}'
     try:
         client = await asyncio.wait_for(connect(settings), timeout=5)
         return await asyncio.wait_for(failing_workflows(client, query), timeout=15)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -26,7 +26,12 @@ from scls.participant_updates import UPDATE_TIMEOUT, update_case
 from scls.settings import Settings
 
 if TYPE_CHECKING:
+    from temporalio.workflow import UpdateMethodMultiParam
+
     from domain.intervention.case import CaseFile
+    from workflows.intervention import InterventionWorkflow
+
+A = TypeVar("A")  # an Update's argument
 
 interventions = typer.Typer(
     help="Intervention cases: list, decide an outcome, approve or send back.",
@@ -101,7 +106,12 @@ async def _cases(
     return [dict(row) for row in rows]
 
 
-def _run_case_update(reference: str, update: str, argument: Any, timeout: float) -> CaseFile:
+def _run_case_update(
+    reference: str,
+    update: UpdateMethodMultiParam[[InterventionWorkflow, A], CaseFile],
+    argument: A,
+    timeout: float,
+) -> CaseFile:
     pid, number = split_case(reference)
     return run_updating(lambda client: update_case(client, pid, number, update, argument, timeout))
 
@@ -133,6 +143,7 @@ def decide_command(
     """The Development Lead's outcome. Moves, extensions and withdrawals then wait for
     ops' approval; a support plan or a break in learning applies at once."""
     from domain.intervention.case import ProposeOutcome
+    from workflows.intervention import InterventionWorkflow
 
     choices: dict[OutcomeKind, dict[str, Any]] = {
         OutcomeKind.CONTINUE: {"plan": plan, "review_after_weeks": review_after_weeks},
@@ -157,7 +168,7 @@ def decide_command(
     except ValidationError as error:
         problems = "; ".join(problem["msg"] for problem in error.errors())
         fail(escape(f"the {outcome.value} outcome is not valid: {problems}"))
-    case_file = _run_case_update(case, "propose", command, timeout)
+    case_file = _run_case_update(case, InterventionWorkflow.propose, command, timeout)
     stdout.print(escape(f"{case}: {case_file.stage.value.replace('_', ' ')}"))
 
 
@@ -170,8 +181,11 @@ def approve_command(
 ) -> None:
     """Ops approve the outcome the Development Lead proposed; the participant follows it."""
     from domain.intervention.case import ReviewProposal
+    from workflows.intervention import InterventionWorkflow
 
-    case_file = _run_case_update(case, "review", ReviewProposal(by=by, approve=True), timeout)
+    case_file = _run_case_update(
+        case, InterventionWorkflow.review, ReviewProposal(by=by, approve=True), timeout
+    )
     stdout.print(escape(f"{case}: {case_file.stage.value.replace('_', ' ')}"))
 
 
@@ -185,7 +199,8 @@ def send_back_command(
 ) -> None:
     """Ops do not approve the proposed outcome; the Development Lead proposes again."""
     from domain.intervention.case import ReviewProposal
+    from workflows.intervention import InterventionWorkflow
 
     review = ReviewProposal(by=by, approve=False, reason=reason)
-    case_file = _run_case_update(case, "review", review, timeout)
+    case_file = _run_case_update(case, InterventionWorkflow.review, review, timeout)
     stdout.print(escape(f"{case}: {case_file.stage.value.replace('_', ' ')}"))

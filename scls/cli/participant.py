@@ -32,7 +32,7 @@ from scls.participant_updates import UPDATE_TIMEOUT, FanOut, update_each
 from scls.settings import Settings
 
 if TYPE_CHECKING:
-    from store.envelope import StoredEvent
+    from contracts.event_log import StoredEvent
 
 participant = typer.Typer(
     help="One participant: show, timeline, concern, timesheet, change-programme.",
@@ -178,8 +178,8 @@ def timeline_command(participant_id: ParticipantArgument, as_json: JsonOption = 
 
 
 async def _events(settings: Settings, participant_id: str) -> list[StoredEvent]:
+    from domain.ids import participant_workflow_id
     from store.events import read_stream
-    from workflows.participant import participant_workflow_id
 
     async with migrated_database(settings) as pool:
         events = await read_stream(pool, participant_workflow_id(participant_id))
@@ -209,6 +209,7 @@ def concern_command(
     """Report a concern about a participant's placement. It opens an intervention for
     their Development Lead (or joins the one open)."""
     from domain.participant.commands import RaiseConcern
+    from workflows.participant import ParticipantWorkflow
 
     if safeguarding and breakdown:
         fail("a concern is either --safeguarding or --breakdown, not both")
@@ -218,7 +219,7 @@ def concern_command(
     elif breakdown:
         kind = ConcernKind.PLACEMENT_BREAKDOWN
     command = RaiseConcern(by=by, kind=kind, severity=severity, reason=reason)
-    state = run_update(participant_id, "raise_concern", command, timeout)
+    state = run_update(participant_id, ParticipantWorkflow.raise_concern, command, timeout)
     case = state.open_case
     assert case is not None  # a concern accepted always leaves a case open
     line = (
@@ -244,6 +245,7 @@ def timesheet_command(
     """Record one week's hours. A manager's record is verified; the participant's own is
     submitted, and a manager's record of the same week replaces it."""
     from domain.participant.commands import SubmitTimesheet
+    from workflows.participant import ParticipantWorkflow
 
     try:
         week_start = date.fromisoformat(week)
@@ -252,7 +254,7 @@ def timesheet_command(
     command = SubmitTimesheet(
         by=by, week_start=week_start, care_hours=care_hours, management_hours=management_hours
     )
-    state = run_update(participant_id, "submit_timesheet", command, timeout)
+    state = run_update(participant_id, ParticipantWorkflow.submit_timesheet, command, timeout)
     sheet = state.timesheets[week_start.isoformat()]
     share = state.management_share
     line = f"{participant_id}: week of {week_start} {'verified' if sheet.verified else 'submitted'}"
@@ -311,6 +313,8 @@ async def _change_each(
     settings: Settings, participant_ids: list[str], command: Any, wait: float
 ) -> FanOut:
     from scls.temporal import connect
+    from workflows.participant import ParticipantWorkflow
 
     client = await connect(settings)
-    return await update_each(client, participant_ids, "change_programme", command, wait)
+    change = ParticipantWorkflow.change_programme
+    return await update_each(client, participant_ids, change, command, wait)

@@ -38,9 +38,11 @@ from scls.settings import Settings
 
 if TYPE_CHECKING:
     from temporalio.client import Client
+    from temporalio.workflow import UpdateMethodMultiParam
 
     from domain.participant.state import ParticipantState
     from store.inbox import InboxEntry
+    from workflows.participant import ParticipantWorkflow
 
 EXIT_REFUSED = 1
 
@@ -52,6 +54,7 @@ stdout = console()
 stderr = console(stderr=True)
 
 T = TypeVar("T")
+A = TypeVar("A")  # an Update's argument
 
 
 @asynccontextmanager
@@ -251,7 +254,10 @@ def run_updating(act: Callable[[Client], Awaitable[T]]) -> T:
 
 
 def run_update(
-    participant_id: str, update: str, argument: Any, wait_seconds: float
+    participant_id: str,
+    update: UpdateMethodMultiParam[[ParticipantWorkflow, A], ParticipantState],
+    argument: A,
+    wait_seconds: float,
 ) -> ParticipantState:
     """The Update `update` on the participant's workflow; their state after it."""
     return run_updating(
@@ -274,13 +280,13 @@ def decide_command(
     timeout: TimeoutOption = UPDATE_TIMEOUT,
 ) -> None:
     """Answer a task. The scheme's rules check the answer before it is recorded."""
-    from workflows.participant import TaskDecision
+    from workflows.participant import ParticipantWorkflow, TaskDecision
 
     pid, task_id = split_task(task)
     decision = TaskDecision(
         task_id=task_id, decided_by=decided_by, outcome=outcome, comment=comment
     )
-    state = run_update(pid, "decide", decision, timeout)
+    state = run_update(pid, ParticipantWorkflow.decide, decision, timeout)
     decided = state.tasks[task_id]
     line = f"{pid}/{task_id}: {decided.status.value}"
     if decided.decision is not None and decided.decision.on_behalf_of:
@@ -304,10 +310,11 @@ def reassign_command(
 ) -> None:
     """Give an open task to someone else (its assignee, ops or an escalation's recipient may)."""
     from domain.participant.commands import ReassignTask
+    from workflows.participant import ParticipantWorkflow
 
     pid, task_id = split_task(task)
     command = ReassignTask(task_id=task_id, to_person=to_person, by=by, reason=reason)
-    state = run_update(pid, "reassign", command, timeout)
+    state = run_update(pid, ParticipantWorkflow.reassign, command, timeout)
     stdout.print(escape(f"{pid}/{task_id}: now assigned to {state.tasks[task_id].assignee}"))
 
 
@@ -376,10 +383,12 @@ def print_fan_out(result: FanOut, done: str) -> None:
 async def _delegate_everywhere(settings: Settings, command: Any, wait_seconds: float) -> FanOut:
     from scls.temporal import connect
     from store.inbox import participants_to_delegate_for
+    from workflows.participant import ParticipantWorkflow
 
     async with migrated_database(settings) as pool:
         participants = await participants_to_delegate_for(pool, command.from_person)
     if not participants:
         return FanOut()
     client = await connect(settings)
-    return await update_each(client, participants, "delegate", command, wait_seconds)
+    delegate = ParticipantWorkflow.delegate
+    return await update_each(client, participants, delegate, command, wait_seconds)

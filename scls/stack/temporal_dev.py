@@ -23,9 +23,9 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 
+from contracts.search_attributes import SEARCH_ATTRIBUTES
 from scls.stack.errors import StackError
 from scls.stack.logs import tail
-from scls.temporal import SEARCH_ATTRIBUTES
 
 HOST = "127.0.0.1"
 

@@ -13,8 +13,7 @@ import aiosmtplib
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from activities.mail.smtp import send_mail
-from activities.notifications import message_id
+from mail.smtp import message_id, send_mail
 from scls.logging import get_logger
 from scls.web.pages import render
 from scls.web.services import WebServices, services
@@ -84,7 +83,7 @@ async def send_sign_in_link(
         link = f"{base.rstrip('/')}/sign-in/link/{token}"
         try:
             await send_mail(
-                found.settings,
+                found.settings.smtp,
                 to=person.email,
                 subject="Your sign-in link for the Social Care Leaders Scheme",
                 body=(
@@ -93,7 +92,7 @@ async def send_sign_in_link(
                     f"{link}\n\n"
                     "If you did not ask for it, ignore this mail.\n"
                 ),
-                message_id=message_id(f"sign-in.{uuid.uuid4().hex}", found.settings.smtp_sender),
+                message_id=message_id(f"sign-in.{uuid.uuid4().hex}", found.settings.smtp.sender),
             )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             log.warning("sign-in link not sent", reason=type(error).__name__)

@@ -18,6 +18,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from temporalio.workflow import UpdateMethodMultiParam
 
 from domain.access import supporters
 from domain.intervention.case import CaseFile
@@ -27,7 +28,12 @@ from domain.participant.state import ParticipantState
 from domain.people import Person
 from domain.programme.management_time import WINDOW_WEEKS, Timesheet
 from domain.programme.tasks import TaskStatus
-from scls.participant_updates import UpdateRefused, WorkflowUnreachable, update_participant
+from scls.participant_updates import (
+    UPDATE_TIMEOUT,
+    UpdateRefused,
+    WorkflowUnreachable,
+    update_participant,
+)
 from scls.web.charts import phase_timeline
 from scls.web.pages import render
 from scls.web.records import event_lines, visible_participant
@@ -35,18 +41,18 @@ from scls.web.services import WebServices, services
 from scls.web.session import flash, signed_in, viewer_of
 from store.directory import display_names
 from store.intervention_cases import case_files
+from workflows.participant import ParticipantWorkflow
 
 router = APIRouter()
 
 Services = Annotated[WebServices, Depends(services)]
 SignedIn = Annotated[Person, Depends(signed_in)]
 
-# How long a page waits for the workflow to answer before saying it could not.
-UPDATE_WAIT = 15.0
 # Time sheets shown on the page, the latest weeks first.
 RECENT_TIMESHEETS = 8
 
 Choice = TypeVar("Choice", bound=StrEnum)
+Command = TypeVar("Command", RaiseConcern, SubmitTimesheet)
 
 
 class FormProblem(Exception):
@@ -166,7 +172,9 @@ async def raise_concern(
         )
     except FormProblem as problem:
         return await _refused(request, found, person, participant_id, "concern", problem, entered)
-    state = await _send(request, found, person, participant_id, "raise_concern", command, entered)
+    state = await _send(
+        request, found, person, participant_id, ParticipantWorkflow.raise_concern, command, entered
+    )
     if isinstance(state, HTMLResponse):
         return state
     case = state.open_case
@@ -206,7 +214,13 @@ async def submit_timesheet(
     except FormProblem as problem:
         return await _refused(request, found, person, participant_id, "timesheet", problem, entered)
     state = await _send(
-        request, found, person, participant_id, "submit_timesheet", command, entered
+        request,
+        found,
+        person,
+        participant_id,
+        ParticipantWorkflow.submit_timesheet,
+        command,
+        entered,
     )
     if isinstance(state, HTMLResponse):
         return state
@@ -229,8 +243,8 @@ async def _send(
     found: Services,
     person: Person,
     participant_id: str,
-    update: str,
-    command: RaiseConcern | SubmitTimesheet,
+    update: UpdateMethodMultiParam[[ParticipantWorkflow, Command], ParticipantState],
+    command: Command,
     entered: dict[str, str],
 ) -> ParticipantState | HTMLResponse:
     """The Update on the participant's workflow: its new state, or the page again with
@@ -238,10 +252,10 @@ async def _send(
     # Whatever the page showed: someone who may not see the participant never reaches
     # their workflow.
     await visible_participant(found.pool, viewer_of(person), participant_id, datetime.now(UTC))
-    form = "concern" if update == "raise_concern" else "timesheet"
+    form = "concern" if isinstance(command, RaiseConcern) else "timesheet"
     try:
         client = await found.temporal()
-        return await update_participant(client, participant_id, update, command, UPDATE_WAIT)
+        return await update_participant(client, participant_id, update, command, UPDATE_TIMEOUT)
     except UpdateRefused as refusal:
         return await _refused(
             request, found, person, participant_id, form, refusal, entered, status=409

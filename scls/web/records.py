@@ -11,6 +11,7 @@ import asyncpg
 from fastapi import HTTPException
 
 from domain.access import Viewer, may_view_participant
+from domain.ids import participant_workflow_id
 from domain.participant.events import parse_participant_event
 from domain.participant.state import ParticipantState
 from scls.web.event_text import describe, people_named
@@ -47,7 +48,7 @@ async def event_lines(
     """The participant's events, newest first (the `last` few, or all)."""
     rows = await pool.fetch(
         "SELECT version, data FROM events WHERE stream = $1 ORDER BY version DESC LIMIT $2",
-        f"participant-{participant_id}",
+        participant_workflow_id(participant_id),
         last,
     )
     events = [(row["version"], parse_participant_event(row["data"])) for row in rows]

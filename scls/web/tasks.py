@@ -18,22 +18,24 @@ from domain.participant.state import ParticipantState
 from domain.people import Person
 from domain.programme.task_policy import policy_for
 from domain.programme.tasks import Outcome, TaskKind
-from scls.participant_updates import UpdateRefused, WorkflowUnreachable, update_participant
+from scls.participant_updates import (
+    UPDATE_TIMEOUT,
+    UpdateRefused,
+    WorkflowUnreachable,
+    update_participant,
+)
 from scls.web.pages import render
 from scls.web.records import event_lines, visible_participant
 from scls.web.services import WebServices, services
 from scls.web.session import flash, signed_in, viewer_of
 from store.directory import display_names
 from store.inbox import open_tasks
+from workflows.participant import ParticipantWorkflow, TaskDecision
 
 router = APIRouter()
 
 Services = Annotated[WebServices, Depends(services)]
 SignedIn = Annotated[Person, Depends(signed_in)]
-
-# How long a page waits for the workflow to answer before saying it could not.
-DECIDE_TIMEOUT = 15.0
-
 
 @router.get("/", include_in_schema=False)
 async def home() -> RedirectResponse:
@@ -144,8 +146,6 @@ async def decide(
     outcome: Annotated[str | None, Form()] = None,
     comment: Annotated[str, Form()] = "",
 ) -> HTMLResponse | RedirectResponse:
-    from workflows.participant import TaskDecision
-
     # Whatever the page showed: someone who may not see the participant never reaches
     # their workflow.
     await visible_participant(found.pool, viewer_of(person), participant_id, datetime.now(UTC))
@@ -167,7 +167,9 @@ async def decide(
     )
     try:
         client = await found.temporal()
-        state = await update_participant(client, participant_id, "decide", decision, DECIDE_TIMEOUT)
+        state = await update_participant(
+            client, participant_id, ParticipantWorkflow.decide, decision, UPDATE_TIMEOUT
+        )
     except UpdateRefused as refusal:
         return await _task_page(
             request, found, person, participant_id, task_id, refusal=str(refusal), status=409

@@ -47,7 +47,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput
-from domain.intervention.outcomes import intervention_workflow_id
+from domain.ids import cohort_workflow_id, intervention_workflow_id, participant_workflow_id
 from domain.participant.events import parse_participant_event
 from domain.participant.evolve import fold
 from domain.programme.tasks import Outcome
@@ -59,8 +59,8 @@ from store.events import StoredEvent, read_stream
 from store.migrate import migrate
 from store.pool import open_pool
 from tests.workflows.programme_driver import eventually, wait_until_started
-from workflows.cohort import CohortRun, CohortWorkflow, cohort_workflow_id
-from workflows.participant import ParticipantWorkflow, TaskDecision, participant_workflow_id
+from workflows.cohort import CohortRun, CohortWorkflow
+from workflows.participant import ParticipantWorkflow, TaskDecision
 
 TIME_SCALE = 1_000_000.0  # a programme week in 0.6 s
 # Enrolment to the Institute: time for ops to clear the checks before any reminder.

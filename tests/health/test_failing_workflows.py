@@ -23,12 +23,12 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from contracts.event_log import NewEvent
+from contracts.search_attributes import COHORT_ID
 from domain.cohort.decide import open_cohort
 from scls.failing_workflows import failing_workflows
 from scls.logging import configure_logging
 from scls.settings import load_settings
-from scls.temporal import COHORT_ID
-from store.envelope import NewEvent
 from store.events import append
 from store.read_models import PROJECTIONS
 from tests.cli import run_cli_async, stack_env

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from contracts.event_log import NewEvent
 from domain.participant.commands import DecideTask
 from domain.participant.decide import decide
 from domain.participant.events import ParticipantEvent
 from domain.participant.evolve import evolve
 from domain.participant.inbox import open_task_rows
 from domain.participant.state import ParticipantState, initial_state
-from store.envelope import NewEvent
 from store.events import append
 from store.inbox import open_tasks
 from store.read_models import PROJECTIONS

@@ -14,12 +14,13 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from domain.ids import participant_workflow_id
 from domain.participant.commands import Enrol
 from store.inbox import InboxEntry, open_tasks
 from tests.cli import run_cli_async, stack_env
 from tests.domain.domain_builders import SUPPORT
 from worker import build_worker
-from workflows.participant import ParticipantRun, ParticipantWorkflow, participant_workflow_id
+from workflows.participant import ParticipantRun, ParticipantWorkflow
 
 pytestmark = pytest.mark.postgres
 

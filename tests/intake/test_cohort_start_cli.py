@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from domain.ids import cohort_workflow_id, participant_workflow_id
 from store.events import read_stream
 from tests.cli import run_cli_async, stack_env
 from tests.intake.cohort_files import (
@@ -25,8 +26,6 @@ from tests.intake.cohort_files import (
     renamed_cohort,
 )
 from worker import build_worker
-from workflows.cohort import cohort_workflow_id
-from workflows.participant import participant_workflow_id
 
 pytestmark = pytest.mark.postgres
 

@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from domain.ids import participant_workflow_id
 from domain.participant.commands import Enrol
 from store.participant_progress import PARTICIPANT_PROGRESS
 from tests.cli import run_cli_async
@@ -19,7 +20,7 @@ from tests.domain.domain_builders import SUPPORT
 from tests.inbox.test_tasks_cli_workflow import cli_env
 from tests.workflows.programme_driver import eventually
 from worker import build_worker
-from workflows.participant import ParticipantRun, ParticipantWorkflow, participant_workflow_id
+from workflows.participant import ParticipantRun, ParticipantWorkflow
 
 pytestmark = pytest.mark.postgres
 

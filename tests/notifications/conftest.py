@@ -28,4 +28,4 @@ async def people(pool: asyncpg.Pool) -> None:
 @pytest.fixture
 def notifications(pool: asyncpg.Pool, sink: SmtpSink, people: None) -> NotificationActivities:
     settings = load_settings(smtp_host=sink.host, smtp_port=sink.port, smtp_sender="scls@scls.test")
-    return NotificationActivities(pool, settings)
+    return NotificationActivities(pool, settings.smtp)

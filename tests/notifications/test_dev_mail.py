@@ -14,8 +14,8 @@ import pytest
 from rich.console import Console
 from temporalio.testing import ActivityEnvironment
 
-from activities.notification_request import NotificationKind, NotificationRequest
 from activities.notifications import NotificationActivities, NotificationOutcome
+from contracts.notifications import NotificationKind, NotificationRequest
 from scls.settings import Settings, load_settings
 from scls.stack.dev import _required_ports, run_dev, runs_smtp_sink
 from scls.stack.ports import port_is_free
@@ -44,7 +44,7 @@ async def test_dev_runs_the_sink_for_the_worker_and_says_where_mail_is_kept(
         worker_settings: Settings, worker_stop: asyncio.Event, _database_url: str
     ) -> None:
         # What the real worker would do with the settings `scls dev` gives it.
-        notifications = NotificationActivities(pool, worker_settings)
+        notifications = NotificationActivities(pool, worker_settings.smtp)
         request = NotificationRequest(
             idempotency_key="dev-1",
             kind=NotificationKind.TASK_REMINDER,

@@ -14,15 +14,15 @@ from aiosmtpd.smtp import Envelope
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.notification_request import NotificationKind, NotificationRequest
 from activities.notifications import (
     MAIL_NOT_SENT,
     MAIL_REJECTED,
     UNKNOWN_RECIPIENT,
     NotificationActivities,
     NotificationOutcome,
-    message_id,
 )
+from contracts.notifications import NotificationKind, NotificationRequest
+from mail.smtp import message_id
 from scls.settings import load_settings
 from scls.stack.ports import free_port
 from scls.stack.smtp_sink import SmtpSink
@@ -256,7 +256,7 @@ async def test_a_retry_during_a_slow_send_waits_for_it_and_sends_nothing(
     await asyncio.to_thread(controller.start)
     try:
         settings = load_settings(smtp_host="127.0.0.1", smtp_port=controller.port)
-        notifications = NotificationActivities(pool, settings)
+        notifications = NotificationActivities(pool, settings.smtp)
         first = asyncio.create_task(
             ActivityEnvironment().run(notifications.send_notification, reminder())
         )
@@ -299,7 +299,7 @@ async def test_an_address_refused_for_good_is_not_retried_and_a_busy_one_is(
     await asyncio.to_thread(controller.start)
     try:
         settings = load_settings(smtp_host="127.0.0.1", smtp_port=controller.port)
-        notifications = NotificationActivities(pool, settings)
+        notifications = NotificationActivities(pool, settings.smtp)
         with pytest.raises(ApplicationError) as raised:
             await ActivityEnvironment().run(notifications.send_notification, reminder())
     finally:

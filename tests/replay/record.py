@@ -32,7 +32,9 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from contracts.search_attributes import SEARCH_ATTRIBUTES
 from domain.cohort.decide import enrolments
+from domain.ids import cohort_workflow_id, intervention_workflow_id, participant_workflow_id
 from domain.intervention.case import CaseStage, ProposeOutcome, ReviewProposal
 from domain.intervention.outcomes import (
     BreakInLearning,
@@ -42,7 +44,6 @@ from domain.intervention.outcomes import (
     MoveToNewHome,
     Withdraw,
     WithdrawalDestination,
-    intervention_workflow_id,
 )
 from domain.participant.commands import ChangeProgramme, Delegate, RaiseConcern, ReassignTask
 from domain.programme.phases import Phase
@@ -50,7 +51,7 @@ from domain.programme.tasks import Outcome
 from scls.stack.ports import free_port
 from scls.stack.postgres_embedded import EmbeddedPostgres
 from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary
-from scls.temporal import SEARCH_ATTRIBUTES, register_search_attributes
+from scls.temporal import register_search_attributes
 from store.migrate import migrate
 from store.pool import open_pool
 from tests.workflows.programme_driver import (
@@ -65,14 +66,9 @@ from tests.workflows.programme_driver import (
     wait_until_started,
 )
 from worker import build_worker
-from workflows.cohort import AttendanceRecord, CohortRun, CohortWorkflow, cohort_workflow_id
+from workflows.cohort import AttendanceRecord, CohortRun, CohortWorkflow
 from workflows.intervention import InterventionWorkflow
-from workflows.participant import (
-    ParticipantRun,
-    ParticipantWorkflow,
-    TaskDecision,
-    participant_workflow_id,
-)
+from workflows.participant import ParticipantRun, ParticipantWorkflow, TaskDecision
 
 HISTORIES = Path(__file__).parent / "histories"
 INDEX = HISTORIES / "index.json"

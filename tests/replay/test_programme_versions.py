@@ -14,13 +14,13 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from contracts.event_log import APPEND_EVENTS, AppendRequest
 from domain.cohort.decide import CohortDefinition, enrolments
 from domain.cohort.intake_file import read_cohort_file
 from domain.participant.decide import decide
 from domain.participant.events import ParticipantEnrolled
 from domain.participant.state import initial_state
 from domain.programme.definition import CURRENT_PROGRAMME_VERSION, get_programme
-from store.envelope import APPEND_EVENTS, AppendRequest
 from tests.intake.cohort_files import csv_text, example_rows
 from tests.replay.record import COMPLETE, IN_FLIGHT, load_index
 from tests.replay.test_replay import replayer

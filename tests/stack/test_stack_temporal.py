@@ -10,9 +10,9 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from contracts.search_attributes import SEARCH_ATTRIBUTES
 from scls.stack.ports import free_port
 from scls.stack.temporal_dev import TemporalDevServer
-from scls.temporal import SEARCH_ATTRIBUTES
 
 
 async def test_registers_search_attributes_and_keeps_workflows_across_restart(

@@ -8,7 +8,7 @@ import uuid
 import asyncpg
 import pytest
 
-from store.envelope import EventMetadata, NewEvent
+from contracts.event_log import EventMetadata, NewEvent
 from store.events import StreamConflict, append, read_stream, stream_version
 from store.projections import Projections
 

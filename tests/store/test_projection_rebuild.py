@@ -9,10 +9,10 @@ import asyncpg
 import pytest
 from pydantic import BaseModel
 
+from contracts.event_log import NewEvent
 from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput, open_cohort
 from domain.participant.decide import decide
 from domain.participant.state import initial_state
-from store.envelope import NewEvent
 from store.events import append
 from store.read_models import PROJECTIONS
 from tests.cli import run_cli_async, stack_env

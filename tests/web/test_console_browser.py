@@ -18,6 +18,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from domain.ids import participant_workflow_id
 from domain.participant.commands import Enrol
 from domain.programme.phases import Phase
 from domain.programme.tasks import Outcome
@@ -27,12 +28,7 @@ from store.inbox import open_tasks
 from store.participant_progress import PARTICIPANT_PROGRESS
 from tests.web.conftest import Console, new_page, screenshot, sign_in
 from worker import build_worker
-from workflows.participant import (
-    ParticipantRun,
-    ParticipantWorkflow,
-    TaskDecision,
-    participant_workflow_id,
-)
+from workflows.participant import ParticipantRun, ParticipantWorkflow, TaskDecision
 
 pytestmark = pytest.mark.postgres
 

@@ -18,6 +18,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.cohort.state import CohortState
+from domain.ids import cohort_workflow_id, participant_workflow_id
 from domain.participant.events import parse_participant_event
 from domain.participant.evolve import fold
 from domain.programme.phases import ParticipantStatus, Phase
@@ -33,8 +34,7 @@ from tests.workflows.programme_driver import (
     wait_until_started,
 )
 from worker import build_worker
-from workflows.cohort import AttendanceRecord, CohortRun, CohortWorkflow, cohort_workflow_id
-from workflows.participant import participant_workflow_id
+from workflows.cohort import AttendanceRecord, CohortRun, CohortWorkflow
 
 pytestmark = pytest.mark.postgres
 

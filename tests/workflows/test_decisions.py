@@ -15,18 +15,14 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.cohort.decide import enrolments
+from domain.ids import participant_workflow_id
 from domain.participant.commands import Delegate
 from domain.participant.state import ParticipantState
 from domain.programme.tasks import Outcome, TaskStatus
 from store.events import read_stream
 from tests.workflows.programme_driver import cohort_definition, eventually
 from worker import build_worker
-from workflows.participant import (
-    ParticipantRun,
-    ParticipantWorkflow,
-    TaskDecision,
-    participant_workflow_id,
-)
+from workflows.participant import ParticipantRun, ParticipantWorkflow, TaskDecision
 
 pytestmark = pytest.mark.postgres
 

@@ -20,7 +20,9 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
+from contracts.event_log import APPEND_EVENTS, NewEvent
 from domain.cohort.decide import enrolments
+from domain.ids import cohort_workflow_id, intervention_workflow_id, participant_workflow_id
 from domain.intervention.case import CaseStage, ProposeOutcome, ReviewProposal
 from domain.intervention.outcomes import (
     BreakInLearning,
@@ -31,7 +33,6 @@ from domain.intervention.outcomes import (
     MoveToNewHome,
     Withdraw,
     WithdrawalDestination,
-    intervention_workflow_id,
 )
 from domain.participant.commands import Enrol, RaiseConcern, SubmitTimesheet
 from domain.participant.decide import decide
@@ -41,7 +42,6 @@ from domain.programme.tasks import TaskKind
 from domain.rag import RagStatus
 from scls.stack.smtp_sink import SmtpSink
 from store.cohort_summary import COHORT_SUMMARY
-from store.envelope import APPEND_EVENTS, NewEvent
 from store.events import append, read_stream
 from store.intervention_cases import INTERVENTION_CASES
 from store.participant_progress import PARTICIPANT_PROGRESS
@@ -57,9 +57,9 @@ from tests.workflows.programme_driver import (
     wait_until_started,
 )
 from worker import build_worker
-from workflows.cohort import CohortRun, CohortWorkflow, cohort_workflow_id
+from workflows.cohort import CohortRun, CohortWorkflow
 from workflows.intervention import InterventionWorkflow
-from workflows.participant import ParticipantRun, ParticipantWorkflow, participant_workflow_id
+from workflows.participant import ParticipantRun, ParticipantWorkflow
 
 pytestmark = pytest.mark.postgres
 

@@ -12,6 +12,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.cohort.decide import enrolments
+from domain.ids import participant_workflow_id
 from domain.participant.events import parse_participant_event
 from domain.participant.evolve import fold
 from domain.participant.state import ParticipantState
@@ -29,7 +30,7 @@ from tests.workflows.programme_driver import (
     sleep_until,
 )
 from worker import build_worker
-from workflows.participant import ParticipantRun, ParticipantWorkflow, participant_workflow_id
+from workflows.participant import ParticipantRun, ParticipantWorkflow
 
 pytestmark = pytest.mark.postgres
 

@@ -15,13 +15,14 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from domain.ids import participant_workflow_id
 from domain.participant.commands import Enrol
 from store.events import read_stream
 from tests.cli import run_cli_async, stack_env
 from tests.domain.domain_builders import SUPPORT
 from tests.workflows.programme_driver import eventually
 from worker import build_worker
-from workflows.participant import ParticipantRun, ParticipantWorkflow, participant_workflow_id
+from workflows.participant import ParticipantRun, ParticipantWorkflow
 
 pytestmark = pytest.mark.postgres
 

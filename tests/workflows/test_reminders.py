@@ -17,15 +17,16 @@ from temporalio.worker import (
     Interceptor,
 )
 
-from activities.notification_request import SEND_NOTIFICATION
+from contracts.notifications import SEND_NOTIFICATION
 from domain.cohort.decide import enrolments
+from domain.ids import participant_workflow_id
 from domain.programme.task_policy import escalation_at, escalation_steps, reminder_at
 from scls.stack.smtp_sink import SmtpSink
 from store.events import read_stream
 from tests.mail_setup import mail_to
 from tests.workflows.programme_driver import cohort_definition, sleep_until
 from worker import build_worker
-from workflows.participant import ParticipantRun, ParticipantWorkflow, participant_workflow_id
+from workflows.participant import ParticipantRun, ParticipantWorkflow
 
 pytestmark = pytest.mark.postgres
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import DictLoader, Environment, StrictUndefined
 
-from activities.notification_request import NotificationKind
+from contracts.notifications import NotificationKind
 
 _ACT = """
 Please open your tasks in the Social Care Leaders Scheme to deal with it.

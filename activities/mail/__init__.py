@@ -1,1 +1,0 @@
-"""The mail the engine sends: one plain-text template per notification kind."""

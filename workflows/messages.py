@@ -1,0 +1,39 @@
+"""Every message a workflow takes, by the name Temporal knows it by: the one place to look.
+
+The names are in recorded histories and in the requests of running workflows, so they
+never change, whatever the handler's method is called. Clients call handlers by method
+(`handle.execute_update(ParticipantWorkflow.decide, ...)`), so a retyped handler
+fails type checking, not production; workflows signal each other by these names, because
+importing each other's classes would make the modules import in a circle. Signals and
+queries are declared with these names; an Update takes its method's name (the SDK types a
+named async handler's result wrongly), and tests/replay/test_message_names.py holds every
+handler to the name here, so renaming a method fails a test.
+"""
+
+from __future__ import annotations
+
+# ParticipantWorkflow (`participant-<id>`)
+PARTICIPANT_STATE = "state"  # query: the participant's state
+DECIDE = "decide"  # update: a person answers one of the participant's tasks
+DECIDE_BY_SIGNAL = "decide_by_signal"  # the same, for callers that cannot wait
+REASSIGN = "reassign"  # update
+DELEGATE = "delegate"  # update
+RAISE_CONCERN = "raise_concern"  # update
+SUBMIT_TIMESHEET = "submit_timesheet"  # update
+CHANGE_PROGRAMME = "change_programme"  # update
+RAISE_CONCERN_BY_SIGNAL = "raise_concern_by_signal"
+SUBMIT_TIMESHEET_BY_SIGNAL = "submit_timesheet_by_signal"
+APPLY_INTERVENTION_OUTCOME = "apply_intervention_outcome"  # signal, from the case's workflow
+
+# CohortWorkflow (`cohort-<id>`)
+PARTICIPANT_PROGRESSED = "participant_progressed"  # signal, from each participant's workflow
+COHORT_SUMMARY = "summary"  # query
+COHORT_STATE = "state"  # query
+RECORD_ATTENDANCE = "record_attendance"  # update: ops record who attended a conference
+
+# InterventionWorkflow (`intervention-<participant>-<n>`)
+CASE = "case"  # query: the case file
+PROPOSE = "propose"  # update: the Development Lead's outcome
+PROPOSE_BY_SIGNAL = "propose_by_signal"
+REVIEW = "review"  # update: ops approve or send back
+REVIEW_BY_SIGNAL = "review_by_signal"
