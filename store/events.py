@@ -125,10 +125,3 @@ async def read_stream(
         after_version,
     )
     return [_stored(row) for row in rows]
-
-
-async def stream_version(connection: asyncpg.Pool | Connection, stream: str) -> int:
-    version: int = await connection.fetchval(
-        "SELECT coalesce(max(version), 0) FROM events WHERE stream = $1", stream
-    )
-    return version
