@@ -20,11 +20,12 @@ from domain.participant.events import (
     ParticipantWithdrawn,
     ProgrammeVersionChanged,
 )
+from domain.participant.work import ProgressReview, ReviewAction, WorkRecord
 from domain.programme.definition import Programme, get_programme
 from domain.programme.management_time import Timesheet, latest_share, shortfall_streak
 from domain.programme.outplacements import OutplacementKind
 from domain.programme.phases import ParticipantStatus, Phase
-from domain.programme.tasks import Decision, Task, TaskStatus
+from domain.programme.tasks import Decision, Task, TaskStatus, attempt_number
 from domain.rag import RagChange, RagStatus
 from domain.roles import Role
 from domain.support import SupportArrangements
@@ -134,6 +135,9 @@ class ParticipantState(BaseModel):
     withdrawal: ParticipantWithdrawn | None = None
     timesheets: dict[str, Timesheet] = {}
     programme_changes: tuple[ProgrammeVersionChanged, ...] = ()  # by ops, oldest first
+    # The work behind the sign-offs (programmes with work on record): by sign-off key.
+    work: dict[str, WorkRecord] = {}
+    reviews: dict[int, ProgressReview] = {}  # progress reviews' forms, by number
     # The latest instant any event happened at: rules never date a new event before it.
     as_of: UtcDatetime | None = None
     version: int = 0  # events applied: the event-store stream version
@@ -282,6 +286,29 @@ class ParticipantState(BaseModel):
     @property
     def next_due(self) -> datetime | None:
         return min((task.due_at for task in self.open_tasks), default=None)
+
+    def attempts_of(self, key: str) -> tuple[Task, ...]:
+        """Every attempt of the task `key`, the first first."""
+        return tuple(
+            sorted(
+                (task for task in self.tasks.values() if task.key == key),
+                key=lambda task: attempt_number(task.task_id),
+            )
+        )
+
+    def work_on(self, key: str) -> WorkRecord:
+        return self.work.get(key) or WorkRecord(key=key)
+
+    def open_actions(self, before_review: int) -> tuple[ReviewAction, ...]:
+        """Actions agreed at fully signed reviews before `before_review`, not yet recorded
+        as done by a fully signed review."""
+        signed = [
+            review.form
+            for number, review in sorted(self.reviews.items())
+            if number < before_review and review.fully_signed and review.form is not None
+        ]
+        done = {number for form in signed for number in form.actions_completed}
+        return tuple(a for form in signed for a in form.actions if a.number not in done)
 
     def approval_of(self, key: str) -> Decision | None:
         """The approving decision on any attempt of the task `key`, if there is one."""
