@@ -25,6 +25,7 @@ from domain.participant.timeline import due, next_wakeup
 from domain.participant.work import EvidenceKind
 from domain.programme.phases import ParticipantStatus
 from domain.programme.tasks import Outcome, Task, TaskKind
+from domain.roles import Role
 from domain.support import SupportArrangements
 
 PROGRAMME_START = datetime(2027, 9, 6, 9, 0, tzinfo=UTC)
@@ -85,7 +86,7 @@ def work_and_answer(state: ParticipantState, task: Task) -> list[ParticipantComm
         draft = DraftReview(
             by=task.assignee, review=number, progress="Steady progress", wellbeing="Well"
         )
-        signers = [pid, SUPPORT.registered_manager, task.assignee]
+        signers = [pid, state.person_for(Role.REGISTERED_MANAGER), task.assignee]
         return [draft, *(SignReview(by=person, review=number) for person in signers)]
     commands: list[ParticipantCommand] = []
     if work_on_record(state, task) and with_reviewer(state, task.key) is None:

@@ -11,17 +11,26 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput
+from domain.participant.commands import (
+    AddEvidence,
+    DecideTask,
+    DraftReview,
+    SignReview,
+    SubmitEvidence,
+    SubmitReport,
+)
 from domain.participant.state import ParticipantState
 from domain.participant.timeline import next_wakeup
 from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.tasks import Outcome, Task
+from tests.domain.domain_builders import work_and_answer
 from workflows.participant import ParticipantWorkflow, TaskDecision
 
 # On the dev server, in real time: the programme's two years in about forty seconds.
@@ -98,10 +107,28 @@ async def state_of(handle: WorkflowHandle) -> ParticipantState:
     raise AssertionError("unreachable")
 
 
+# The Update that carries each command of a participant's work (programme 2026.1 on).
+WORK_UPDATES: dict[type, Any] = {
+    AddEvidence: ParticipantWorkflow.add_evidence,
+    SubmitEvidence: ParticipantWorkflow.submit_evidence,
+    SubmitReport: ParticipantWorkflow.submit_report,
+    DraftReview: ParticipantWorkflow.draft_review,
+    SignReview: ParticipantWorkflow.sign_review,
+}
+
+
 async def answer(handle: WorkflowHandle, task: Task, how: Answer) -> ParticipantState:
     decision = TaskDecision(task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE)
     if how is Answer.BY_UPDATE:
-        return await handle.execute_update(ParticipantWorkflow.decide, decision)
+        # The participant's work first, where the programme keeps it on record (by Update
+        # only: it has no Signal).
+        state: ParticipantState = await state_of(handle)
+        for command in work_and_answer(state, task):
+            if isinstance(command, DecideTask):
+                state = await handle.execute_update(ParticipantWorkflow.decide, decision)
+            else:
+                state = await handle.execute_update(WORK_UPDATES[type(command)], command)
+        return state
     await handle.signal(ParticipantWorkflow.decide_by_signal, decision)
     while True:
         state = await state_of(handle)
