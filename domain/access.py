@@ -1,11 +1,12 @@
 """Who may see and do what in the web console, as pure rules the server checks on every
 request, whatever its pages showed.
 
-Ops see every participant, task and cohort. Anyone else sees a participant only while
-they are part of that participant's support (Registered Manager, mentor, Development
-Lead, coach, assessor, Institute lead, ops lead), hold one of their tasks, or stand in
-now for someone who holds one. Answering a task is the workflow's to allow or refuse;
-these rules decide whether the form is shown and whether the request reaches it at all.
+Ops see every participant, task and cohort. A participant sees their own record. Anyone
+else sees a participant only while they are part of that participant's support
+(Registered Manager, mentor, Development Lead, coach, assessor, Institute lead, ops
+lead), hold one of their tasks, or stand in now for someone who holds one. Answering a
+task is the workflow's to allow or refuse; these rules decide whether the form is shown
+and whether the request reaches it at all.
 """
 
 from __future__ import annotations
@@ -61,8 +62,13 @@ def _task_holders(state: ParticipantState, now: datetime) -> set[str]:
     return holders
 
 
+def is_own_record(viewer: Viewer, state: ParticipantState) -> bool:
+    """A participant sees their own record, and hands in their own work on it."""
+    return viewer.person_id == state.participant_id
+
+
 def may_view_participant(viewer: Viewer, state: ParticipantState, now: datetime) -> bool:
-    if viewer.is_ops:
+    if viewer.is_ops or is_own_record(viewer, state):
         return True
     person = viewer.person_id
     return person in supporters(state) or person in _task_holders(state, now)

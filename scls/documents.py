@@ -80,8 +80,13 @@ def content_type_of(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def _size(size: int) -> str:
-    return f"{size / MEBIBYTE:.1f} MB" if size >= MEBIBYTE / 10 else f"{size} bytes"
+def size_in_words(size: int) -> str:
+    """A file's size as people read it: 812 bytes, 65 KB, 20.0 MB."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < MEBIBYTE:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / MEBIBYTE:.1f} MB"
 
 
 def check(name: str, size: int, limits: DocumentLimits) -> str:
@@ -93,7 +98,8 @@ def check(name: str, size: int, limits: DocumentLimits) -> str:
         raise DocumentRefused(f"{clean} is empty")
     if size > limits.max_bytes:
         raise DocumentRefused(
-            f"{clean} is {_size(size)}: files may be at most {_size(limits.max_bytes)}"
+            f"{clean} is {size_in_words(size)}: files may be at most "
+            f"{size_in_words(limits.max_bytes)}"
         )
     content_type = content_type_of(clean)
     if content_type not in limits.content_types:

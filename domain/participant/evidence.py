@@ -319,3 +319,13 @@ def _to_reviewer(state: ParticipantState, key: str, now: datetime) -> list[Parti
         )
     )
     return events
+
+
+def evidence_refusal(state: ParticipantState, standard: int) -> str | None:
+    """Why the participant may not add to a standard's evidence now; None if they may
+    (for pages to offer the form only when the rules would take it)."""
+    try:
+        _open_standard(state, standard, state.participant_id, "add evidence")
+    except InvalidWork as refusal:
+        return str(refusal)
+    return None

@@ -84,7 +84,7 @@ async def test_a_file_past_the_limits_is_refused_and_nothing_is_stored(tmp_path:
     store = FolderStore(tmp_path / "documents")
     with pytest.raises(DocumentRefused) as too_big:
         await store_document(store, LIMITS, "scan.pdf", b"x" * 2048)
-    assert str(too_big.value) == "scan.pdf is 2048 bytes: files may be at most 1024 bytes"
+    assert str(too_big.value) == "scan.pdf is 2 KB: files may be at most 1 KB"
     big = DocumentLimits(max_bytes=20 * 1024 * 1024, content_types=LIMITS.content_types)
     with pytest.raises(DocumentRefused) as too_big:
         await store_document(store, big, "scan.pdf", b"x" * (21 * 1024 * 1024))

@@ -197,10 +197,7 @@ async def drive(
     """
     while True:
         # One query at a time: the time-skipping server times out under a burst of them.
-        states = {
-            wid: await state_of(client.get_workflow_handle(wid))
-            for wid in workflow_ids
-        }
+        states = {wid: await state_of(client.get_workflow_handle(wid)) for wid in workflow_ids}
         if check is not None:
             await check(states)
         if until is not None and all(s.phase == until for s in states.values()):
@@ -280,3 +277,28 @@ async def run_histories(
         attributes = last.workflow_execution_continued_as_new_event_attributes
         run_id = attributes.new_execution_run_id or None
     return histories
+
+
+async def answer_until(
+    handle: WorkflowHandle,
+    reached: Callable[[ParticipantState], bool],
+    answering: Callable[[Task], bool] = lambda task: False,
+    seconds: float = 90,
+) -> ParticipantState:
+    """Answer the open tasks `answering` picks (with the participant's work behind them)
+    until `reached`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        state = await state_of(handle)
+        if reached(state):
+            return state
+        assert loop.time() < deadline, (
+            f"never reached; open: {[t.task_id for t in state.open_tasks]}"
+        )
+        for task in state.open_tasks:
+            if answering(task):
+                await answer(handle, task, Answer.BY_UPDATE)
+                break
+        else:
+            await asyncio.sleep(0.05)

@@ -6,10 +6,9 @@ the mentor, written again and approved. Exit codes as the README says."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,14 +19,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.ids import participant_workflow_id
 from domain.participant.commands import Enrol
-from domain.participant.state import ParticipantState
 from domain.programme.phases import Phase
 from domain.programme.tasks import Task, TaskKind
 from scls.settings import load_settings
 from scls.stack.smtp_sink import SmtpSink
 from tests.cli import run_cli_async, stack_env
 from tests.domain.domain_builders import SUPPORT
-from tests.workflows.programme_driver import Answer, answer, state_of
+from tests.workflows.programme_driver import answer_until, state_of
 from worker import build_worker
 from workflows.participant import ParticipantRun, ParticipantWorkflow
 
@@ -36,31 +34,6 @@ pytestmark = pytest.mark.postgres
 PID = f"P-{uuid.uuid4().hex[:6]}"
 FAST = 1_500_000.0  # two programme years in about forty seconds
 WORKBOOK = b"%PDF-1.7\nCare Certificate workbook, standard 3\n"
-
-
-async def until(
-    handle: WorkflowHandle,
-    reached: Callable[[ParticipantState], bool],
-    answering: Callable[[Task], bool] = lambda task: False,
-    seconds: float = 90,
-) -> ParticipantState:
-    """Answer the open tasks `answering` picks (with the participant's work behind them)
-    until `reached`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while True:
-        state = await state_of(handle)
-        if reached(state):
-            return state
-        assert loop.time() < deadline, (
-            f"never reached; open: {[t.task_id for t in state.open_tasks]}"
-        )
-        for task in state.open_tasks:
-            if answering(task):
-                await answer(handle, task, Answer.BY_UPDATE)
-                break
-        else:
-            await asyncio.sleep(0.05)
 
 
 @pytest.fixture
@@ -115,7 +88,9 @@ async def test_evidence_reviews_and_reports_from_the_command_line(
         assert done.returncode == code, (args, done.stdout, done.stderr)
         return done.stdout if code == 0 else done.stderr
 
-    await until(participant, lambda s: s.phase == Phase.CARE_PLACEMENT, _before_the_placement)
+    await answer_until(
+        participant, lambda s: s.phase == Phase.CARE_PLACEMENT, _before_the_placement
+    )
 
     # Evidence with a file, for standard 3.
     workbook = tmp_path / "workbook.pdf"
@@ -163,7 +138,7 @@ async def test_evidence_reviews_and_reports_from_the_command_line(
         str(big),
         code=1,
     )
-    assert "refused: scan.pdf is 2000 bytes: files may be at most 1000 bytes" in refusal
+    assert "refused: scan.pdf is 2 KB: files may be at most 1000 bytes" in refusal
     assert [p.name for p in documents.rglob("*") if p.is_file()] == [ref["sha256"]]
     state = await state_of(participant)
     assert len(state.work["care_certificate.3"].items) == 1
@@ -232,7 +207,7 @@ async def test_evidence_reviews_and_reports_from_the_command_line(
     assert [a["status"] for a in standard["answers"]] == ["sent_back", "approved"]
 
     # Progress review 1: filled in, signed by all three, a second signature refused.
-    await until(participant, lambda s: "progress_review.1" in s.tasks)
+    await answer_until(participant, lambda s: "progress_review.1" in s.tasks)
     await cli(
         "reviews",
         "draft",
@@ -262,7 +237,7 @@ async def test_evidence_reviews_and_reports_from_the_command_line(
     def in_the_placement(task: Task) -> bool:
         return task.kind in (TaskKind.CARE_CERTIFICATE_STANDARD, TaskKind.PLACEMENT_REVIEW)
 
-    await until(
+    await answer_until(
         participant,
         lambda s: "outplacement_report.1.work" in s.tasks,
         in_the_placement,
