@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_serializer
 
 from domain.errors import NotEnrolled
 from domain.instants import UtcDatetime
@@ -141,6 +141,12 @@ class ParticipantState(BaseModel):
     # The latest instant any event happened at: rules never date a new event before it.
     as_of: UtcDatetime | None = None
     version: int = 0  # events applied: the event-store stream version
+
+    @field_serializer("triggers_fired")
+    def _in_order(self, triggers: frozenset[str]) -> list[str]:
+        # A set's order differs from one process to the next: sorted, the stored state of
+        # a rebuilt read model is the same JSON as the one the appends kept.
+        return sorted(triggers)
 
     # --- what enrolment fixed -------------------------------------------------------
     def enrolled(self) -> ParticipantEnrolled:
