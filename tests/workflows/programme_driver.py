@@ -22,6 +22,7 @@ from domain.participant.commands import (
     AddEvidence,
     DecideTask,
     DraftReview,
+    ParticipantCommand,
     SignReview,
     SubmitEvidence,
     SubmitReport,
@@ -29,7 +30,7 @@ from domain.participant.commands import (
 from domain.participant.state import ParticipantState
 from domain.participant.timeline import next_wakeup
 from domain.programme.phases import ParticipantStatus, Phase
-from domain.programme.tasks import Outcome, Task
+from domain.programme.tasks import Outcome, Task, TaskKind
 from tests.domain.domain_builders import work_and_answer
 from workflows.participant import ParticipantWorkflow, TaskDecision
 
@@ -117,17 +118,35 @@ WORK_UPDATES: dict[type, Any] = {
 }
 
 
-async def answer(handle: WorkflowHandle, task: Task, how: Answer) -> ParticipantState:
+# Kinds of task that may have the participant's work behind them.
+_WORK_KINDS = (
+    TaskKind.CARE_CERTIFICATE_STANDARD,
+    TaskKind.OUTPLACEMENT_REPORT_WRITING,
+    TaskKind.PROGRESS_REVIEW,
+)
+
+
+async def answer(
+    handle: WorkflowHandle, task: Task, how: Answer, state: ParticipantState | None = None
+) -> ParticipantState:
+    """Answer `task` as its assignee would; by Update, first hand in the participant's
+    work behind it where the programme keeps that on record (`state`, the participant as
+    last seen, says whether; asked for when not given)."""
     decision = TaskDecision(task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE)
     if how is Answer.BY_UPDATE:
-        # The participant's work first, where the programme keeps it on record (by Update
-        # only: it has no Signal).
-        state: ParticipantState = await state_of(handle)
-        for command in work_and_answer(state, task):
+        if state is None and task.kind in _WORK_KINDS:
+            state = await state_of(handle)
+        commands: list[ParticipantCommand] = (
+            work_and_answer(state, task)
+            if state is not None
+            else [DecideTask(task_id=task.task_id, decided_by=task.assignee, outcome="approve")]
+        )
+        for command in commands:
             if isinstance(command, DecideTask):
                 state = await handle.execute_update(ParticipantWorkflow.decide, decision)
             else:
                 state = await handle.execute_update(WORK_UPDATES[type(command)], command)
+        assert state is not None
         return state
     await handle.signal(ParticipantWorkflow.decide_by_signal, decision)
     while True:
@@ -137,10 +156,12 @@ async def answer(handle: WorkflowHandle, task: Task, how: Answer) -> Participant
         await asyncio.sleep(0.01)
 
 
-async def answer_in_turn(handle: WorkflowHandle, tasks: list[Task], how: Answer) -> None:
+async def answer_in_turn(
+    handle: WorkflowHandle, tasks: list[Task], how: Answer, state: ParticipantState
+) -> None:
     """One participant's tasks one after another, as long as they are still active."""
     for task in tasks:
-        state = await answer(handle, task, how)
+        state = await answer(handle, task, how, state)
         if state.status != ParticipantStatus.ACTIVE:
             return
 
@@ -224,7 +245,7 @@ async def drive(
                     ready.setdefault(wid, []).append(task)
             await asyncio.gather(
                 *(
-                    answer_in_turn(client.get_workflow_handle(wid), ts, how)
+                    answer_in_turn(client.get_workflow_handle(wid), ts, how, states[wid])
                     for wid, ts in ready.items()
                 )
             )
@@ -298,7 +319,7 @@ async def answer_until(
         )
         for task in state.open_tasks:
             if answering(task):
-                await answer(handle, task, Answer.BY_UPDATE)
+                await answer(handle, task, Answer.BY_UPDATE, state)
                 break
         else:
             await asyncio.sleep(0.05)
