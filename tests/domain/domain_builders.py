@@ -86,8 +86,16 @@ def run_programme(
 
 def until_phase(state: ParticipantState, phase: Phase) -> ParticipantState:
     """Answer every task, as managers would, until the participant is in `phase`."""
+    return run_until(state, phase)[0]
+
+
+def run_until(
+    state: ParticipantState, phase: Phase
+) -> tuple[ParticipantState, list[ParticipantEvent]]:
+    """`until_phase`, with the events recorded on the way."""
     now = state.as_of
     assert now is not None, "enrol the participant first"
+    recorded: list[ParticipantEvent] = []
     while state.phase != phase:
         wakeup = next_wakeup(state)
         tasks = sorted(state.open_tasks, key=realistic_answer_time)
@@ -100,5 +108,7 @@ def until_phase(state: ParticipantState, phase: Phase) -> ParticipantState:
         else:
             assert wakeup is not None
             now = wakeup
-        state = applied(state, decide(state, command, now))
-    return state
+        events = decide(state, command, now)
+        state = applied(state, events)
+        recorded.extend(events)
+    return state, recorded
