@@ -1,6 +1,7 @@
 """Read model: each participant's coaching and mentoring against the programme's cadence,
-one row per kind of session expected of them now, for the ops dashboard's list of
-participants with a session missed (no session for twice the cadence).
+one row per kind of session expected of them now: for the ops dashboard's list of
+participants with a session missed (no session for twice the cadence), and for
+`scls sessions list --cohort`.
 
 The rows are what domain.participant.support_sessions.session_cadence says of the state
 PARTICIPANT_PROGRESS has just written in the same transaction (this projector comes after
@@ -94,8 +95,9 @@ class SessionCadenceProjector:
 
 
 @dataclass(frozen=True)
-class MissedSession:
-    """A participant who has gone twice the cadence without a session of `kind`."""
+class CadenceRow:
+    """One kind of session expected of a participant, as the read model holds it, and
+    whether it is missed now (no session for twice the cadence)."""
 
     participant_id: str
     name: str
@@ -103,26 +105,38 @@ class MissedSession:
     kind: str
     held_by: str
     held_by_name: str
+    sessions: int
     last_held_on: date | None
+    due_by: datetime
     missed_from: datetime
+    missed: bool
 
 
-async def missed_sessions(
-    pool: asyncpg.Pool | Connection, *, cohort_id: str | None = None
-) -> list[MissedSession]:
-    """Every session missed now (of one cohort, if given), the longest missed first."""
+async def session_cadences(
+    pool: asyncpg.Pool | Connection,
+    *,
+    cohort_id: str | None = None,
+    participant_id: str | None = None,
+    missed_only: bool = False,
+) -> list[CadenceRow]:
+    """Sessions expected now (of one cohort or participant, if given; only those missed,
+    if asked), the longest missed first."""
     rows = await pool.fetch(
         """
         SELECT s.participant_id, coalesce(p.display_name, s.participant_id) AS name,
                s.cohort_id, s.kind, s.held_by,
-               coalesce(h.display_name, s.held_by) AS held_by_name,
-               s.last_held_on, s.missed_from
+               coalesce(h.display_name, s.held_by) AS held_by_name, s.sessions,
+               s.last_held_on, s.due_by, s.missed_from, s.missed_from <= now() AS missed
         FROM session_cadence s
         LEFT JOIN people p ON p.person_id = s.participant_id
         LEFT JOIN people h ON h.person_id = s.held_by
-        WHERE s.missed_from <= now() AND ($1::text IS NULL OR s.cohort_id = $1)
+        WHERE ($1::text IS NULL OR s.cohort_id = $1)
+          AND ($2::text IS NULL OR s.participant_id = $2)
+          AND (NOT $3 OR s.missed_from <= now())
         ORDER BY s.missed_from, s.participant_id, s.kind
         """,
         cohort_id,
+        participant_id,
+        missed_only,
     )
-    return [MissedSession(**dict(row)) for row in rows]
+    return [CadenceRow(**dict(row)) for row in rows]

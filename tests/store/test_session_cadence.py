@@ -19,7 +19,7 @@ from domain.programme.phases import Phase
 from domain.programme.support_sessions import SessionKind, SessionTheme
 from store.events import append
 from store.read_models import PROJECTIONS
-from store.session_cadence import LEAVES_CADENCE_ALONE, missed_sessions
+from store.session_cadence import LEAVES_CADENCE_ALONE, session_cadences
 from tests.domain.domain_builders import applied, enrol_command, run_programme, run_until
 
 
@@ -92,9 +92,11 @@ async def test_the_dashboard_lists_whoever_has_gone_twice_the_cadence_without_a_
         ("P-unseen", "mentoring", 0),
     ]
     # and only the one never seen has sessions missed, mentoring the longest
-    missed = await missed_sessions(pool)
-    assert [(m.participant_id, m.kind, m.held_by) for m in missed] == [
-        ("P-unseen", "mentoring", "P-mentor-1"),
-        ("P-unseen", "coaching", "P-coach-1"),
+    missed = await session_cadences(pool, missed_only=True)
+    assert [(m.participant_id, m.kind, m.held_by, m.missed) for m in missed] == [
+        ("P-unseen", "mentoring", "P-mentor-1", True),
+        ("P-unseen", "coaching", "P-coach-1", True),
     ]
-    assert await missed_sessions(pool, cohort_id="C-elsewhere") == []
+    assert await session_cadences(pool, cohort_id="C-elsewhere") == []
+    seen = await session_cadences(pool, participant_id="P-seen")
+    assert [(row.kind, row.missed) for row in seen] == [("mentoring", False), ("coaching", False)]
