@@ -100,3 +100,7 @@ async def test_the_dashboard_lists_whoever_has_gone_twice_the_cadence_without_a_
     assert await session_cadences(pool, cohort_id="C-elsewhere") == []
     seen = await session_cadences(pool, participant_id="P-seen")
     assert [(row.kind, row.missed) for row in seen] == [("mentoring", False), ("coaching", False)]
+    # And rebuilt from the events, the read model is the one the appends kept
+    kept = await pool.fetch("SELECT * FROM session_cadence ORDER BY 1, 2")
+    await PROJECTIONS.rebuild(pool)
+    assert await pool.fetch("SELECT * FROM session_cadence ORDER BY 1, 2") == kept
