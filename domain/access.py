@@ -96,11 +96,11 @@ def may_see_all_tasks(viewer: Viewer) -> bool:
 # --- the participant's own record, and coaching and mentoring notes ----------------------
 
 
-def is_the_participant(viewer: Viewer, state: ParticipantState) -> bool:
-    """The participant themselves: they see their own programme (My programme). Of other
+def is_the_participant(viewer: Viewer, participant_id: str) -> bool:
+    """The participant themselves: they see their own record as My programme. Of other
     participants, course partners included, they see names only: a peer is not part of
     the support, so may_view_participant refuses them."""
-    return viewer.person_id == state.participant_id
+    return viewer.person_id == participant_id
 
 
 def may_read_session_notes(

@@ -22,6 +22,7 @@ from domain.cohort.state import CohortState
 from domain.instants import UtcDatetime
 from domain.participant.state import OutplacementStatus, ParticipantState, SupportSession
 from domain.participant.support_sessions import SessionCadenceStatus, session_cadence
+from domain.programme.management_time import WINDOW_WEEKS
 from domain.programme.outplacements import OutplacementKind
 from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.tasks import Outcome, Task, TaskKind, TaskStatus, outplacement_report_id
@@ -89,6 +90,7 @@ class ManagementTime(BaseModel):
     share: float | None  # None until a window's worth of weeks is recorded
     short: bool  # the latest window falls short of the target
     weeks_recorded: int
+    window_weeks: int = WINDOW_WEEKS  # the share is over this many latest weeks
 
 
 class OutplacementView(BaseModel):
