@@ -35,12 +35,12 @@ def record_session(
     state: ParticipantState, command: RecordSession, now: datetime
 ) -> list[ParticipantEvent]:
     kind = command.kind.value
-    holder = session_holder(state, command.kind)
+    held_by = state.programme.session_cadence(command.kind).held_by
+    holder = state.person_for(held_by)
     if command.by != holder:
-        role = "coach" if command.kind == SessionKind.COACHING else "employer mentor"
         raise PersonNotAllowed(
             f"{command.by} may not record a {kind} session for participant "
-            f"{state.participant_id}: only their {role} {holder} may"
+            f"{state.participant_id}: only their {held_by.value.replace('_', ' ')} {holder} may"
         )
     today = now.astimezone(UTC).date()
     if command.held_on > today:
