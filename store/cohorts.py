@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import groupby
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict
 
+from domain.cohort.headcount import Headcount, headcount
 from domain.cohort.state import CohortState
+from domain.participant.standing import Standing
 from domain.participant.state import ParticipantState
 from store.cohort_summary import COHORT_SUMMARY
 from store.pool import Connection
@@ -28,6 +31,21 @@ class CohortListing(BaseModel):
     completed: int
     withdrawn: int
     at_risk: int  # active, amber or red
+
+
+async def headcounts(pool: asyncpg.Pool | Connection) -> dict[str, Headcount]:
+    """Each cohort's headcount, by cohort id: the read model groups participants by the
+    columns the domain's standing needs, and the domain counts them."""
+    rows = await pool.fetch(
+        "SELECT cohort_id, status, phase, rag, count(*) AS n FROM participant_progress "
+        "GROUP BY cohort_id, status, phase, rag ORDER BY cohort_id"
+    )
+    return {
+        cohort_id: headcount(
+            (Standing.named(row["status"], row["phase"], row["rag"]), row["n"]) for row in group
+        )
+        for cohort_id, group in groupby(rows, key=lambda row: row["cohort_id"])
+    }
 
 
 async def cohorts(pool: asyncpg.Pool | Connection) -> list[CohortListing]:

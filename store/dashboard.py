@@ -9,17 +9,16 @@ from datetime import datetime
 
 import asyncpg
 
+from domain.cohort.headcount import Headcount
 from domain.cohort.state import CohortState
+from store.cohorts import headcounts
 from store.pool import Connection
 
 
 @dataclass
 class CohortCounts:
     cohort_id: str
-    participants: int = 0
-    per_phase: dict[str, int] = field(default_factory=dict)  # active participants
-    per_rag: dict[str, int] = field(default_factory=dict)  # active participants
-    per_status: dict[str, int] = field(default_factory=dict)
+    headcount: Headcount = field(default_factory=Headcount)
     open_tasks: int = 0
     overdue_tasks: int = 0
     open_interventions: int = 0
@@ -31,19 +30,10 @@ _OPEN_CASE = "stage <> 'closed'"
 
 async def cohort_counts(pool: asyncpg.Pool | Connection) -> dict[str, CohortCounts]:
     """Every cohort with participants on record, by cohort id."""
-    counts: dict[str, CohortCounts] = {}
-    for row in await pool.fetch(
-        "SELECT cohort_id, phase, status, rag, count(*) AS n FROM participant_progress "
-        "GROUP BY cohort_id, phase, status, rag"
-    ):
-        cohort = counts.setdefault(row["cohort_id"], CohortCounts(row["cohort_id"]))
-        cohort.participants += row["n"]
-        status = row["status"]
-        cohort.per_status[status] = cohort.per_status.get(status, 0) + row["n"]
-        if status == "active":
-            phase = row["phase"] or "enrolment"
-            cohort.per_phase[phase] = cohort.per_phase.get(phase, 0) + row["n"]
-            cohort.per_rag[row["rag"]] = cohort.per_rag.get(row["rag"], 0) + row["n"]
+    counts = {
+        cohort_id: CohortCounts(cohort_id, counted)
+        for cohort_id, counted in (await headcounts(pool)).items()
+    }
     for row in await pool.fetch(
         "SELECT cohort_id, count(*) AS open, count(*) FILTER (WHERE due_at <= now()) AS overdue "
         "FROM task_inbox GROUP BY cohort_id"

@@ -16,8 +16,10 @@ from domain.cohort.events import (
     ParticipantJoined,
     ParticipantProgressed,
 )
+from domain.cohort.headcount import headcount
 from domain.errors import InconsistentHistory
 from domain.instants import UtcDatetime
+from domain.participant.standing import Standing
 from domain.programme.phases import ParticipantStatus, Phase
 from domain.rag import RagStatus
 
@@ -33,6 +35,10 @@ class MemberProgress(BaseModel):
     rag: RagStatus = RagStatus.GREEN
     status: ParticipantStatus = ParticipantStatus.ACTIVE
     course_partners: tuple[str, ...] = ()
+
+    @property
+    def standing(self) -> Standing:
+        return Standing(status=self.status, phase=self.phase, rag=self.rag)
 
 
 class ConferenceRecord(BaseModel):
@@ -53,8 +59,8 @@ class CohortSummary(BaseModel):
     cohort_id: str
     hub: str | None
     participants: int
-    per_phase: dict[Phase, int]  # active participants only
-    at_risk: int  # active participants with an amber or red RAG
+    per_phase: dict[Phase, int]  # those on the programme
+    at_risk: int  # on the programme with an amber or red RAG
     withdrawn: int
     completed: int
     conferences: tuple[ConferenceRecord, ...]
@@ -70,19 +76,15 @@ class CohortState(BaseModel):
     version: int = 0
 
     def summary(self) -> CohortSummary:
-        members = tuple(self.members.values())
-        active = [m for m in members if m.status == ParticipantStatus.ACTIVE]
-        per_phase = {
-            phase: count for phase in Phase if (count := sum(1 for m in active if m.phase == phase))
-        }
+        counted = headcount((m.standing, 1) for m in self.members.values())
         return CohortSummary(
             cohort_id=self.cohort_id,
             hub=self.opening.hub if self.opening else None,
-            participants=len(members),
-            per_phase=per_phase,
-            at_risk=sum(1 for m in active if m.rag != RagStatus.GREEN),
-            withdrawn=sum(1 for m in members if m.status == ParticipantStatus.WITHDRAWN),
-            completed=sum(1 for m in members if m.status == ParticipantStatus.COMPLETED),
+            participants=counted.participants,
+            per_phase=counted.per_phase,
+            at_risk=counted.at_risk,
+            withdrawn=counted.per_status.get(ParticipantStatus.WITHDRAWN, 0),
+            completed=counted.per_status.get(ParticipantStatus.COMPLETED, 0),
             conferences=tuple(self.conferences[n] for n in sorted(self.conferences)),
         )
 

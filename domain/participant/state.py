@@ -20,6 +20,7 @@ from domain.participant.events import (
     ParticipantWithdrawn,
     ProgrammeVersionChanged,
 )
+from domain.participant.standing import Standing
 from domain.programme.definition import Programme, get_programme
 from domain.programme.management_time import Timesheet, latest_share, shortfall_streak
 from domain.programme.outplacements import OutplacementKind
@@ -239,6 +240,10 @@ class ParticipantState(BaseModel):
     @property
     def has_left(self) -> bool:
         return self.status is not None and self.status.has_left
+
+    @property
+    def standing(self) -> Standing:
+        return Standing(status=self.status, phase=self.phase, rag=self.rag)
 
     # --- interventions and management time ------------------------------------------
     @property

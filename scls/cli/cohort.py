@@ -350,7 +350,7 @@ def status_command(
         f"participants  {status.participants}: "
         + ", ".join(f"{n} {s}" for s, n in status.per_status.items()),
         "phases        "
-        + (", ".join(f"{n} {p.value}" for p, n in status.per_phase.items()) or "none active"),
+        + (", ".join(f"{n} {p.value}" for p, n in status.per_phase.items()) or "nobody"),
         "RAG           " + (", ".join(f"{n} {r.value}" for r, n in status.rag.items()) or "-"),
         f"tasks         {status.open_tasks} open, {len(status.overdue)} overdue",
         f"interventions {len(status.interventions)} open"

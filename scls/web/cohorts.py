@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from domain.access import may_view_cohorts
 from domain.people import Person
-from domain.programme.phases import Phase
+from domain.programme.phases import ParticipantStatus, Phase
 from domain.rag import RagStatus
 from scls.web.charts import bars
 from scls.web.pages import render
@@ -40,11 +40,10 @@ async def dashboard(request: Request, found: Services, person: SignedIn) -> HTML
     counts = await cohort_counts(found.pool)
     cohorts = await cohort_states(found.pool)
     per_phase = {
-        phase.value: sum(c.per_phase.get(phase.value, 0) for c in counts.values())
-        for phase in Phase
+        phase: sum(c.headcount.per_phase.get(phase, 0) for c in counts.values()) for phase in Phase
     }
     per_rag = {
-        rag.value: sum(c.per_rag.get(rag.value, 0) for c in counts.values()) for rag in RagStatus
+        rag.value: sum(c.headcount.rag.get(rag, 0) for c in counts.values()) for rag in RagStatus
     }
     now = datetime.now(UTC)
     upcoming = sorted(
@@ -63,10 +62,12 @@ async def dashboard(request: Request, found: Services, person: SignedIn) -> HTML
             "counts": [counts[c] for c in sorted(counts)],
             "cohorts": cohorts,
             "phases": list(Phase),
-            "phase_bars": bars({Phase(phase).label: n for phase, n in per_phase.items()}),
+            "phase_bars": bars({phase.label: n for phase, n in per_phase.items()}),
             "per_rag": per_rag,
-            "participants": sum(c.participants for c in counts.values()),
-            "active": sum(c.per_status.get("active", 0) for c in counts.values()),
+            "participants": sum(c.headcount.participants for c in counts.values()),
+            "active": sum(
+                c.headcount.per_status.get(ParticipantStatus.ACTIVE, 0) for c in counts.values()
+            ),
             "open_tasks": sum(c.open_tasks for c in counts.values()),
             "overdue_tasks": sum(c.overdue_tasks for c in counts.values()),
             "open_cases": await open_cases(found.pool),
