@@ -103,7 +103,7 @@ async def cohort_participants(
     rows = await pool.fetch(
         f"""
         SELECT p.participant_id, coalesce(person.display_name, p.participant_id) AS name,
-               p.state->'enrolment'->>'home_id' AS home_id, p.phase, p.status, p.rag,
+               p.home_id, p.phase, p.status, p.rag,
                p.next_due, coalesce(t.open, 0) AS open_tasks,
                coalesce(t.overdue, 0) AS overdue_tasks,
                coalesce((p.state->>'suspended')::boolean, false) AS suspended,

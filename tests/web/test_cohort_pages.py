@@ -1,11 +1,13 @@
-"""The cohort dashboard over HTTP (the ASGI app in-process, real Postgres) says what
-`scls cohort status` says about the same participants: the counts per phase and RAG.
-Participants are recorded through the real projections, no workflow runs."""
+"""The cohort dashboard and a cohort's page over HTTP (the ASGI app in-process, real
+Postgres) say what `scls cohort status` and `scls participant show` say about the same
+participants: the counts per phase and RAG, each participant's home. Participants are
+recorded through the real projections, no workflow runs."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from html import unescape
 from pathlib import Path
 
@@ -13,12 +15,15 @@ import asyncpg
 import httpx
 import pytest
 
+from domain.intervention.outcomes import ConcernKind, Severity
+from domain.participant.events import HomeChanged, InterventionOpened
 from domain.people import Directory
 from domain.programme.phases import Phase
 from domain.rag import RagStatus
 from scls.settings import Settings
 from scls.web.app import create_app
 from scls.web.services import WebServices
+from tests.domain.domain_builders import PROGRAMME_START
 from tests.inbox.inbox_builders import Recorder
 from tests.intake.cohort_reads import COHORT, cli_json, on_a_break, reads_env
 from tests.web.conftest import PASSWORD
@@ -87,3 +92,40 @@ async def test_the_dashboard_counts_a_participant_on_a_break_in_their_phase_as_s
         rag.value: status["rag"].get(rag.value, 0)  # type: ignore[attr-defined]
         for rag in RagStatus
     }
+
+
+async def test_the_cohort_page_shows_the_home_a_participant_moved_to(
+    pool: asyncpg.Pool, ops: httpx.AsyncClient, database_url: str, tmp_path: Path
+) -> None:
+    cli_env = reads_env(database_url, tmp_path)
+    # Failed before: the page read the home of the enrolment (H-1), not the current one.
+    amy = Recorder(pool, "P-amy")
+    await amy.at_institute(COHORT)
+    moved = PROGRAMME_START + timedelta(days=3)
+    await amy.record(
+        [
+            InterventionOpened(
+                case_number=1,
+                kind=ConcernKind.PLACEMENT_BREAKDOWN,
+                severity=Severity.HIGH,
+                assignee="P-devlead-1",
+                review_task_id="intervention.1.review",
+                opened_at=moved,
+            ),
+            HomeChanged(
+                case_number=1,
+                from_home="H-1",
+                to_home="H-2",
+                registered_manager="P-rm-2",
+                employer_mentor="P-mentor-2",
+                changed_at=moved,
+            ),
+        ]
+    )
+    shown = await cli_json(cli_env, "participant", "show", "P-amy")
+    page = (await ops.get(f"/cohorts/{COHORT}")).text
+    row = re.search(r'<tr class="participant">.*?</tr>', page, re.S)
+    assert row is not None
+    home = text_of(re.findall(r"<td>(.*?)</td>", row.group(), re.S)[1]).strip()
+    assert shown["home_id"] == "H-2"
+    assert home == shown["home_id"]
