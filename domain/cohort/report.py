@@ -75,8 +75,7 @@ def cohort_status(
         (OverdueTask(participant_id=pid, task=t) for pid, t in open_tasks if t.is_overdue(now)),
         key=lambda o: (o.task.due_at, o.participant_id, o.task.task_id),
     )
-    conferences = cohort.conferences.values() if cohort else ()
-    upcoming = sorted((c for c in conferences if c.ends_on > now), key=lambda c: c.starts_on)
+    upcoming = cohort.coming_conferences(now) if cohort else ()
     opening = cohort.opening if cohort else None
     return CohortStatus(
         cohort_id=cohort_id,

@@ -4,6 +4,7 @@ which phase, who is at risk, and conference attendance."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -52,6 +53,11 @@ class ConferenceRecord(BaseModel):
     absent: tuple[str, ...] = ()
     recorded_by: str | None = None
 
+    def is_coming(self, now: datetime) -> bool:
+        """Still running or yet to start. A conference runs from `starts_on` until, not
+        including, `ends_on` (the start plus its length), so at `ends_on` it is over."""
+        return self.ends_on > now
+
 
 class CohortSummary(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -74,6 +80,11 @@ class CohortState(BaseModel):
     members: dict[str, MemberProgress] = {}
     conferences: dict[int, ConferenceRecord] = {}
     version: int = 0
+
+    def coming_conferences(self, now: datetime) -> tuple[ConferenceRecord, ...]:
+        """The conferences still running or yet to start, the soonest first."""
+        coming = (c for c in self.conferences.values() if c.is_coming(now))
+        return tuple(sorted(coming, key=lambda c: c.starts_on))
 
     def summary(self) -> CohortSummary:
         counted = headcount((m.standing, 1) for m in self.members.values())

@@ -50,8 +50,7 @@ async def dashboard(request: Request, found: Services, person: SignedIn) -> HTML
         (
             (conference.starts_on, cohort_id, conference)
             for cohort_id, cohort in cohorts.items()
-            for conference in cohort.conferences.values()
-            if conference.ends_on >= now
+            for conference in cohort.coming_conferences(now)
         ),
         key=lambda item: (item[0], item[1]),
     )[:UPCOMING_CONFERENCES]

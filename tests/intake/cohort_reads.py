@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -28,7 +29,7 @@ def reads_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     )
 
 
-async def cli_json(env: dict[str, str], *args: str) -> object:
+async def cli_json(env: dict[str, str], *args: str) -> Any:
     done = await run_cli_async(*args, "--json", env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)

@@ -23,7 +23,7 @@ async def test_at_risk_in_the_cohort_list_is_the_amber_and_red_of_cohort_status(
     # showed the amber participant on a break among those on the programme.
     await Recorder(pool, "P-amy").at_institute(COHORT)
     await on_a_break(pool, "P-ben")
-    [listing] = await cli_json(cli_env, "cohort", "list")  # type: ignore[misc]
+    [listing] = await cli_json(cli_env, "cohort", "list")
     status = await cli_json(cli_env, "cohort", "status", COHORT)
     assert isinstance(status, dict) and status["rag"] == {"green": 1, "amber": 1}
     assert listing["at_risk"] == status["rag"].get("amber", 0) + status["rag"].get("red", 0)

@@ -1,13 +1,14 @@
 """The cohort dashboard and a cohort's page over HTTP (the ASGI app in-process, real
 Postgres) say what `scls cohort status` and `scls participant show` say about the same
-participants: the counts per phase and RAG, each participant's home. Participants are
-recorded through the real projections, no workflow runs."""
+participants: the counts per phase and RAG, each participant's home, the coming
+conferences. Participants are recorded through the real projections, no workflow runs."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import unescape
 from pathlib import Path
 
@@ -15,14 +16,20 @@ import asyncpg
 import httpx
 import pytest
 
+from contracts.event_log import NewEvent
+from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput, open_cohort
+from domain.cohort.events import ConferenceScheduled
 from domain.intervention.outcomes import ConcernKind, Severity
 from domain.participant.events import HomeChanged, InterventionOpened
 from domain.people import Directory
 from domain.programme.phases import Phase
 from domain.rag import RagStatus
 from scls.settings import Settings
+from scls.web import cohorts as cohort_pages
 from scls.web.app import create_app
 from scls.web.services import WebServices
+from store.events import append
+from store.read_models import PROJECTIONS
 from tests.domain.domain_builders import PROGRAMME_START
 from tests.inbox.inbox_builders import Recorder
 from tests.intake.cohort_reads import COHORT, cli_json, on_a_break, reads_env
@@ -85,12 +92,10 @@ async def test_the_dashboard_counts_a_participant_on_a_break_in_their_phase_as_s
     page = (await ops.get("/cohorts")).text
     assert status["per_phase"] == {"summer_institute": 2}
     assert phase_chart(page) == {
-        phase.label: status["per_phase"].get(phase.value, 0)  # type: ignore[attr-defined]
-        for phase in Phase
+        phase.label: status["per_phase"].get(phase.value, 0) for phase in Phase
     }
     assert cohort_rag(page, COHORT) == {
-        rag.value: status["rag"].get(rag.value, 0)  # type: ignore[attr-defined]
-        for rag in RagStatus
+        rag.value: status["rag"].get(rag.value, 0) for rag in RagStatus
     }
 
 
@@ -129,3 +134,59 @@ async def test_the_cohort_page_shows_the_home_a_participant_moved_to(
     home = text_of(re.findall(r"<td>(.*?)</td>", row.group(), re.S)[1]).strip()
     assert shown["home_id"] == "H-2"
     assert home == shown["home_id"]
+
+
+class _Frozen(datetime):
+    """The clock both reads see: the end of the cohort's first conference."""
+
+    at: datetime
+
+    @classmethod
+    def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
+        return cls.at
+
+
+async def test_a_conference_that_has_just_ended_is_not_coming_on_the_dashboard_nor_in_status(
+    pool: asyncpg.Pool, ops: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Failed before: the dashboard kept a conference whose end is now (ends_on >= now)
+    # while `scls cohort status` named the next one (ends_on > now).
+    cohort_cli = importlib.import_module("scls.cli.cohort")  # not the Typer app scls.cli exports
+    definition = CohortDefinition(
+        cohort_id=COHORT,
+        hub="North West",
+        start_date=PROGRAMME_START,
+        programme_version="2025.1",
+        ops_lead="P-ops-1",
+        institute_lead="P-institute-1",
+        participants=tuple(
+            ParticipantEnrolmentInput(
+                participant_id=pid,
+                home_id="H-1",
+                registered_manager="P-rm-1",
+                employer_mentor="P-mentor-1",
+                development_lead="P-devlead-1",
+                coach="P-coach-1",
+                assessor="P-assessor-1",
+            )
+            for pid in ("P-amy", "P-ben")
+        ),
+    )
+    events = open_cohort(definition, PROGRAMME_START - timedelta(weeks=6))
+    await append(pool, PROJECTIONS, f"cohort-{COHORT}", 0, [NewEvent.of(e) for e in events])
+    first, second = sorted(
+        (e for e in events if isinstance(e, ConferenceScheduled)), key=lambda e: e.starts_on
+    )[:2]
+    _Frozen.at = first.ends_on
+    monkeypatch.setattr(cohort_pages, "datetime", _Frozen)
+    monkeypatch.setattr(cohort_cli, "datetime", _Frozen)
+
+    status = await cohort_cli._status(pool, COHORT)
+    page = (await ops.get("/cohorts")).text
+    coming = re.search(r'id="conferences-heading".*?</section>', page, re.S)
+    assert coming is not None
+    listed = re.findall(r"<li>(.*?)</li>", coming.group(), re.S)
+    assert status.next_conference is not None
+    assert status.next_conference.number == second.number
+    assert listed and status.next_conference.title in unescape(listed[0])
+    assert all(first.title not in unescape(item) for item in listed)
