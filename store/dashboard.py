@@ -11,6 +11,7 @@ import asyncpg
 
 from domain.cohort.headcount import Headcount
 from domain.cohort.state import CohortState
+from store import rules_in_sql as rule
 from store.cohorts import headcounts
 from store.pool import Connection
 
@@ -28,15 +29,19 @@ class CohortCounts:
 _OPEN_CASE = "stage <> 'closed'"
 
 
-async def cohort_counts(pool: asyncpg.Pool | Connection) -> dict[str, CohortCounts]:
-    """Every cohort with participants on record, by cohort id."""
+async def cohort_counts(
+    pool: asyncpg.Pool | Connection, now: datetime
+) -> dict[str, CohortCounts]:
+    """Every cohort with participants on record, by cohort id; tasks overdue at `now`."""
     counts = {
         cohort_id: CohortCounts(cohort_id, counted)
         for cohort_id, counted in (await headcounts(pool)).items()
     }
     for row in await pool.fetch(
-        "SELECT cohort_id, count(*) AS open, count(*) FILTER (WHERE due_at <= now()) AS overdue "
-        "FROM task_inbox GROUP BY cohort_id"
+        "SELECT cohort_id, count(*) AS open, "
+        f"count(*) FILTER (WHERE {rule.overdue('due_at', '$1')}) AS overdue "
+        "FROM task_inbox GROUP BY cohort_id",
+        now,
     ):
         cohort = counts.setdefault(row["cohort_id"], CohortCounts(row["cohort_id"]))
         cohort.open_tasks, cohort.overdue_tasks = row["open"], row["overdue"]
@@ -98,8 +103,9 @@ class ParticipantRow:
 
 
 async def cohort_participants(
-    pool: asyncpg.Pool | Connection, cohort_id: str
+    pool: asyncpg.Pool | Connection, cohort_id: str, now: datetime
 ) -> list[ParticipantRow]:
+    """The cohort's participants by name; tasks overdue at `now`."""
     rows = await pool.fetch(
         f"""
         SELECT p.participant_id, coalesce(person.display_name, p.participant_id) AS name,
@@ -112,7 +118,7 @@ async def cohort_participants(
         LEFT JOIN people person ON person.person_id = p.participant_id
         LEFT JOIN (
             SELECT participant_id, count(*) AS open,
-                   count(*) FILTER (WHERE due_at <= now()) AS overdue
+                   count(*) FILTER (WHERE {rule.overdue("due_at", "$2")}) AS overdue
             FROM task_inbox WHERE cohort_id = $1 GROUP BY participant_id
         ) t ON t.participant_id = p.participant_id
         LEFT JOIN intervention_case c
@@ -121,5 +127,6 @@ async def cohort_participants(
         ORDER BY name, p.participant_id
         """,
         cohort_id,
+        now,
     )
     return [ParticipantRow(**dict(row)) for row in rows]

@@ -37,7 +37,8 @@ def _require_ops(person: Person) -> None:
 @router.get("/cohorts", response_class=HTMLResponse)
 async def dashboard(request: Request, found: Services, person: SignedIn) -> HTMLResponse:
     _require_ops(person)
-    counts = await cohort_counts(found.pool)
+    now = datetime.now(UTC)
+    counts = await cohort_counts(found.pool, now)
     cohorts = await cohort_states(found.pool)
     per_phase = {
         phase: sum(c.headcount.per_phase.get(phase, 0) for c in counts.values()) for phase in Phase
@@ -45,7 +46,6 @@ async def dashboard(request: Request, found: Services, person: SignedIn) -> HTML
     per_rag = {
         rag.value: sum(c.headcount.rag.get(rag, 0) for c in counts.values()) for rag in RagStatus
     }
-    now = datetime.now(UTC)
     upcoming = sorted(
         (
             (conference.starts_on, cohort_id, conference)
@@ -80,7 +80,7 @@ async def cohort_page(
     request: Request, found: Services, person: SignedIn, cohort_id: str
 ) -> HTMLResponse:
     _require_ops(person)
-    rows = await cohort_participants(found.pool, cohort_id)
+    rows = await cohort_participants(found.pool, cohort_id, datetime.now(UTC))
     cohort = await COHORT_SUMMARY.load(found.pool, cohort_id)
     if not rows and cohort is None:
         raise HTTPException(404, f"There is no cohort {cohort_id}.")
