@@ -256,29 +256,11 @@ async def open_tasks(
 async def participants_to_delegate_for(
     pool: asyncpg.Pool | Connection, person: str
 ) -> list[str]:
-    """Where a delegation of `person`'s tasks must be granted, in id order: every
-    participant with an open task assigned to them, and every active participant they
-    support now (the people around them after any move), whose tasks for them may open
-    while they are away."""
+    """Where a delegation of `person`'s tasks must be granted, in id order: the
+    participants whose progress names them among the domain's delegators."""
     rows = await pool.fetch(
-        """
-        SELECT participant_id FROM task_inbox WHERE assignee = $1
-        UNION
-        SELECT participant_id FROM participant_progress
-        WHERE status = 'active'
-          AND $1 IN (
-            SELECT value FROM jsonb_each_text(
-              CASE
-                WHEN jsonb_typeof(state->'placement_support') = 'object'
-                  THEN state->'placement_support'
-                WHEN jsonb_typeof(state->'enrolment'->'support') = 'object'
-                  THEN state->'enrolment'->'support'
-                ELSE '{}'::jsonb
-              END
-            )
-          )
-        ORDER BY 1
-        """,
+        "SELECT participant_id FROM participant_progress WHERE delegators @> ARRAY[$1::text] "
+        "ORDER BY participant_id",
         person,
     )
     return [row["participant_id"] for row in rows]

@@ -20,6 +20,7 @@ def _columns(state: ParticipantState) -> dict[str, Any]:
         "rag": state.rag.value,
         "next_due": state.next_due,
         "expected_end": state.expected_end,
+        "delegators": sorted(state.delegators),
     }
 
 

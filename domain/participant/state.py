@@ -196,8 +196,7 @@ class ParticipantState(BaseModel):
         people = {self.participant_id}
         support = self.support
         if support is not None:
-            people |= set(support.model_dump(exclude={"course_partners"}).values())
-            people |= set(support.course_partners)
+            people |= support.role_holders() | set(support.course_partners)
         for task in self.tasks.values():
             people.add(task.assignee)
             if task.decision is not None:
@@ -207,6 +206,14 @@ class ParticipantState(BaseModel):
         people |= {d.to_person for d in self.delegations}
         people |= {case.assignee for case in self.interventions.values()}
         return people
+
+    @property
+    def delegators(self) -> frozenset[str]:
+        """Whose delegation must be granted on this participant to cover their tasks here:
+        whoever holds one of their open tasks, and while they are active everyone around
+        them now (a task for any of them may open while they are away)."""
+        holders = frozenset(task.assignee for task in self.open_tasks)
+        return holders | self.supporters().role_holders() if self.is_active else holders
 
     def holds_role(self, person: str, roles: Iterable[Role]) -> bool:
         return any(self.person_for(role) == person for role in roles)

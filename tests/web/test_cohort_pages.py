@@ -19,8 +19,6 @@ import pytest
 from contracts.event_log import NewEvent
 from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput, open_cohort
 from domain.cohort.events import ConferenceScheduled
-from domain.intervention.outcomes import ConcernKind, Severity
-from domain.participant.events import HomeChanged, InterventionOpened
 from domain.people import Directory
 from domain.programme.phases import Phase
 from domain.rag import RagStatus
@@ -32,7 +30,7 @@ from store.events import append
 from store.read_models import PROJECTIONS
 from tests.domain.domain_builders import PROGRAMME_START
 from tests.inbox.inbox_builders import Recorder
-from tests.intake.cohort_reads import COHORT, cli_json, on_a_break, reads_env
+from tests.intake.cohort_reads import COHORT, cli_json, moved_home, on_a_break, reads_env
 from tests.web.conftest import PASSWORD
 from tests.web.test_sign_in import BASE, token_of
 
@@ -104,29 +102,7 @@ async def test_the_cohort_page_shows_the_home_a_participant_moved_to(
 ) -> None:
     cli_env = reads_env(database_url, tmp_path)
     # Failed before: the page read the home of the enrolment (H-1), not the current one.
-    amy = Recorder(pool, "P-amy")
-    await amy.at_institute(COHORT)
-    moved = PROGRAMME_START + timedelta(days=3)
-    await amy.record(
-        [
-            InterventionOpened(
-                case_number=1,
-                kind=ConcernKind.PLACEMENT_BREAKDOWN,
-                severity=Severity.HIGH,
-                assignee="P-devlead-1",
-                review_task_id="intervention.1.review",
-                opened_at=moved,
-            ),
-            HomeChanged(
-                case_number=1,
-                from_home="H-1",
-                to_home="H-2",
-                registered_manager="P-rm-2",
-                employer_mentor="P-mentor-2",
-                changed_at=moved,
-            ),
-        ]
-    )
+    await moved_home(pool, "P-amy")
     shown = await cli_json(cli_env, "participant", "show", "P-amy")
     page = (await ops.get(f"/cohorts/{COHORT}")).text
     row = re.search(r'<tr class="participant">.*?</tr>', page, re.S)
