@@ -35,9 +35,7 @@ class Standing(BaseModel):
 
     @property
     def on_programme(self) -> bool:
-        """Enrolled and not yet completed or withdrawn. A break in learning stops the
-        timetable, not the programme: someone on a break is still in their phase."""
-        return self.status is not None and not self.status.has_left
+        return self.status is not None and self.status.on_programme
 
     @property
     def at_risk(self) -> bool:
