@@ -79,6 +79,14 @@ class HomeTooSmall(InvalidCohort):
     pass
 
 
+class InAnotherCohort(InvalidCohort):
+    pass
+
+
+class CohortAlreadyStarted(InvalidCohort):
+    pass
+
+
 class WrongParticipant(DomainError):
     pass
 

@@ -20,6 +20,7 @@ from domain.participant.events import (
     ParticipantWithdrawn,
     ProgrammeVersionChanged,
 )
+from domain.participant.standing import Standing
 from domain.programme.definition import Programme, get_programme
 from domain.programme.management_time import Timesheet, latest_share, shortfall_streak
 from domain.programme.outplacements import OutplacementKind
@@ -214,8 +215,7 @@ class ParticipantState(BaseModel):
         people = {self.participant_id}
         support = self.support
         if support is not None:
-            people |= set(support.model_dump(exclude={"course_partners"}).values())
-            people |= set(support.course_partners)
+            people |= support.role_holders() | set(support.course_partners)
         for task in self.tasks.values():
             people.add(task.assignee)
             if task.decision is not None:
@@ -226,6 +226,14 @@ class ParticipantState(BaseModel):
         people |= {case.assignee for case in self.interventions.values()}
         people |= {session.recorded_by for session in self.support_sessions}
         return people
+
+    @property
+    def delegators(self) -> frozenset[str]:
+        """Whose delegation must be granted on this participant to cover their tasks here:
+        whoever holds one of their open tasks, and while they are active everyone around
+        them now (a task for any of them may open while they are away)."""
+        holders = frozenset(task.assignee for task in self.open_tasks)
+        return holders | self.supporters().role_holders() if self.is_active else holders
 
     def holds_role(self, person: str, roles: Iterable[Role]) -> bool:
         return any(self.person_for(role) == person for role in roles)
@@ -259,6 +267,10 @@ class ParticipantState(BaseModel):
     @property
     def has_left(self) -> bool:
         return self.status is not None and self.status.has_left
+
+    @property
+    def standing(self) -> Standing:
+        return Standing(status=self.status, phase=self.phase, rag=self.rag)
 
     # --- interventions and management time ------------------------------------------
     @property

@@ -25,8 +25,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from domain.cohort.intake import CohortIntake, InvalidCohortFile
+from domain.cohort.intake import (
+    CohortIntake,
+    InvalidCohortFile,
+    check_in_no_other_cohort,
+    check_no_newcomers,
+)
 from domain.cohort.intake_file import FileFormat, read_cohort_file
+from domain.errors import InvalidCohort
 from scls.cli.common import settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
 from scls.cli.output import console
@@ -43,6 +49,7 @@ from scls.settings import Settings
 if TYPE_CHECKING:
     from temporalio.client import WorkflowExecutionDescription
 
+    from domain.cohort.decide import CohortDefinition
     from domain.cohort.report import CohortStatus
     from scls.failing_workflows import FailingWorkflow
     from store.cohorts import CohortListing
@@ -173,18 +180,11 @@ async def _start(
                 fail(f"Temporal refused the request: {error.message}")
             described = None
         if described is not None:
-            return await _already_started(pool, described, ids, cohort_id, wait, wait_seconds)
-        elsewhere = {
-            pid: other for pid, other in (await cohorts_of(pool, ids)).items() if other != cohort_id
-        }
-        if elsewhere:
-            refused(
-                "; ".join(
-                    f"participant {pid} is already in cohort {other}"
-                    for pid, other in sorted(elsewhere.items())
-                )
-                + "; nothing started"
-            )
+            return await _already_started(pool, described, definition, wait, wait_seconds)
+        try:
+            check_in_no_other_cohort(definition, await cohorts_of(pool, ids))
+        except InvalidCohort as refusal:
+            refused(f"{refusal}; nothing started")
         try:
             await load_directory(pool, intake.directory, keep_other_roles=True)
         except DirectoryConflict as conflict:
@@ -199,8 +199,7 @@ async def _start(
 async def _already_started(
     pool: Any,
     described: WorkflowExecutionDescription,
-    ids: list[str],
-    cohort_id: str,
+    definition: CohortDefinition,
     wait: bool,
     wait_seconds: float,
 ) -> dict[str, Any]:
@@ -210,22 +209,20 @@ async def _already_started(
 
     from store.cohorts import cohort_state
 
+    cohort_id, expected = definition.cohort_id, len(definition.participants)
     running = described.status == WorkflowExecutionStatus.RUNNING
-    outcome = await _enrolment(pool, cohort_id, len(ids), wait and running, wait_seconds, True)
-    state = await cohort_state(pool, cohort_id)
-    newcomers = sorted(set(ids) - set(state.members)) if state else []
+    outcome = await _enrolment(pool, cohort_id, expected, wait and running, wait_seconds, True)
     status = described.status.name.lower() if described.status else "unknown"
     message = (
         f"cohort {cohort_id} already {'runs' if running else 'ran (now ' + status + ')'}, "
-        f"started {when(described.start_time)} UTC: {outcome['enrolled']} of {len(ids)} "
+        f"started {when(described.start_time)} UTC: {outcome['enrolled']} of {expected} "
         "participants enrolled; nothing started"
     )
-    if newcomers:
-        message += (
-            f"; {len(newcomers)} participant(s) in the file are not in it "
-            f"({', '.join(newcomers)}): a cohort takes no one after it starts"
-        )
-    return outcome | {"started": False, "refused": bool(newcomers), "message": message}
+    try:
+        check_no_newcomers(definition, await cohort_state(pool, cohort_id))
+    except InvalidCohort as refusal:
+        return outcome | {"started": False, "refused": True, "message": f"{message}; {refusal}"}
+    return outcome | {"started": False, "refused": False, "message": message}
 
 
 async def _start_workflow(client: Any, settings: Settings, intake: CohortIntake) -> None:
@@ -360,7 +357,7 @@ def status_command(
         f"participants  {status.participants}: "
         + ", ".join(f"{n} {s}" for s, n in status.per_status.items()),
         "phases        "
-        + (", ".join(f"{n} {p.value}" for p, n in status.per_phase.items()) or "none active"),
+        + (", ".join(f"{n} {p.value}" for p, n in status.per_phase.items()) or "nobody"),
         "RAG           " + (", ".join(f"{n} {r.value}" for r, n in status.rag.items()) or "-"),
         f"tasks         {status.open_tasks} open, {len(status.overdue)} overdue",
         f"interventions {len(status.interventions)} open"
