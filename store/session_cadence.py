@@ -5,8 +5,8 @@ participants with a session missed (no session for twice the cadence), and for
 
 The rows are what domain.participant.support_sessions.session_cadence says of the state
 PARTICIPANT_PROGRESS has just written in the same transaction (this projector comes after
-it). When a session counts as missed depends on the clock, so it is compared when read:
-`missed_from <= now`, as the inbox does with due dates.
+it). When a session counts as missed depends on the clock, so it is compared when read, by
+the rule store/rules_in_sql.py states, as the inbox does with due dates.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from contracts.event_log import StoredEvent
 from domain.ids import PARTICIPANT_PREFIX, key_of
 from domain.participant.state import ParticipantState
 from domain.participant.support_sessions import session_cadence
+from store import rules_in_sql as rule
 from store.folded_state import FoldedStateProjector
 from store.inbox import ProjectionOrderError
 from store.pool import Connection
@@ -118,25 +119,28 @@ async def session_cadences(
     cohort_id: str | None = None,
     participant_id: str | None = None,
     missed_only: bool = False,
+    now: datetime | None = None,
 ) -> list[CadenceRow]:
-    """Sessions expected now (of one cohort or participant, if given; only those missed,
-    if asked), the longest missed first."""
+    """Sessions expected (of one cohort or participant, if given; only those missed, if
+    asked), the longest missed first. `now` is the database's clock unless given."""
+    missed = rule.session_missed("s.missed_from", "coalesce($4::timestamptz, now())")
     rows = await pool.fetch(
-        """
+        f"""
         SELECT s.participant_id, coalesce(p.display_name, s.participant_id) AS name,
                s.cohort_id, s.kind, s.held_by,
                coalesce(h.display_name, s.held_by) AS held_by_name, s.sessions,
-               s.last_held_on, s.due_by, s.missed_from, s.missed_from <= now() AS missed
+               s.last_held_on, s.due_by, s.missed_from, {missed} AS missed
         FROM session_cadence s
         LEFT JOIN people p ON p.person_id = s.participant_id
         LEFT JOIN people h ON h.person_id = s.held_by
         WHERE ($1::text IS NULL OR s.cohort_id = $1)
           AND ($2::text IS NULL OR s.participant_id = $2)
-          AND (NOT $3 OR s.missed_from <= now())
+          AND (NOT $3 OR {missed})
         ORDER BY s.missed_from, s.participant_id, s.kind
         """,
         cohort_id,
         participant_id,
         missed_only,
+        now,
     )
     return [CadenceRow(**dict(row)) for row in rows]

@@ -326,7 +326,7 @@ def _conferences(
             attendance = ConferenceAttendance.ATTENDED
         elif state.participant_id in conference.absent:
             attendance = ConferenceAttendance.ABSENT
-        elif conference.ends_on >= now:
+        elif conference.is_coming(now):
             attendance = ConferenceAttendance.TO_COME
         else:
             attendance = ConferenceAttendance.NOT_RECORDED

@@ -72,7 +72,7 @@ async def dashboard(request: Request, found: Services, person: SignedIn) -> HTML
             "overdue_tasks": sum(c.overdue_tasks for c in counts.values()),
             "open_cases": await open_cases(found.pool),
             "upcoming": upcoming,
-            "missed_sessions": await session_cadences(found.pool, missed_only=True),
+            "missed_sessions": await session_cadences(found.pool, missed_only=True, now=now),
         },
     )
 

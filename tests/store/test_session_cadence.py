@@ -13,7 +13,7 @@ from domain.participant.commands import RecordSession
 from domain.participant.decide import decide
 from domain.participant.events import ParticipantEvent
 from domain.participant.evolve import evolve
-from domain.participant.state import initial_state
+from domain.participant.state import ParticipantState, initial_state
 from domain.participant.support_sessions import session_cadence
 from domain.programme.phases import Phase
 from domain.programme.support_sessions import SessionKind, SessionTheme
@@ -49,7 +49,9 @@ def test_the_events_the_projector_skips_never_change_the_cadence() -> None:
     assert skipped > len(events) / 2
 
 
-async def record(pool: asyncpg.Pool, participant_id: str, *, sessions_today: bool) -> None:
+async def record(
+    pool: asyncpg.Pool, participant_id: str, *, sessions_today: bool
+) -> ParticipantState:
     """A participant whose care placement began months ago, appended an event a batch as
     their workflow would, then (if asked) a coaching and a mentoring session today."""
     now = datetime.now(UTC)
@@ -71,6 +73,7 @@ async def record(pool: asyncpg.Pool, participant_id: str, *, sessions_today: boo
         stream = f"participant-{participant_id}"
         await append(pool, PROJECTIONS, stream, version, [NewEvent.of(e) for e in batch])
         version += len(batch)
+    return state
 
 
 @pytest.mark.postgres
