@@ -116,6 +116,10 @@ class InvalidTimesheet(DomainError):
     pass
 
 
+class InvalidSession(DomainError):
+    pass
+
+
 class InterventionNotOpen(DomainError):
     pass
 

@@ -6,7 +6,7 @@ domain.participant.evolve) is the only way it changes."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -25,6 +25,7 @@ from domain.programme.definition import Programme, get_programme
 from domain.programme.management_time import Timesheet, latest_share, shortfall_streak
 from domain.programme.outplacements import OutplacementKind
 from domain.programme.phases import ParticipantStatus, Phase
+from domain.programme.support_sessions import SessionKind, SessionTheme
 from domain.programme.tasks import Decision, Task, TaskStatus
 from domain.rag import RagChange, RagStatus
 from domain.roles import Role
@@ -57,6 +58,22 @@ class OutplacementState(BaseModel):
     started_at: UtcDatetime | None = None
     ends_at: UtcDatetime | None = None
     ended_at: UtcDatetime | None = None
+
+
+class SupportSession(BaseModel):
+    """A coaching or mentoring session as the state keeps it: without its notes, which
+    only the participant and the author read, from the event store."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    kind: SessionKind
+    held_on: date
+    minutes: int
+    themes: tuple[SessionTheme, ...]
+    recorded_by: str
+    recorded_at: UtcDatetime
+    has_notes: bool
 
 
 class Delegation(BaseModel):
@@ -129,12 +146,14 @@ class ParticipantState(BaseModel):
     suspended: bool = False  # from unsupervised care, after a safeguarding concern
     current_break: BreakStarted | None = None
     time_out: timedelta = timedelta(0)  # breaks in learning taken, in all
+    back_from_break_at: UtcDatetime | None = None  # the latest return
     # A move to a new home replaces the enrolment's home and the people there.
     placement_home: str | None = None
     placement_support: SupportArrangements | None = None
     withdrawal: ParticipantWithdrawn | None = None
     timesheets: dict[str, Timesheet] = {}
     programme_changes: tuple[ProgrammeVersionChanged, ...] = ()  # by ops, oldest first
+    support_sessions: tuple[SupportSession, ...] = ()  # coaching and mentoring, in order
     # The latest instant any event happened at: rules never date a new event before it.
     as_of: UtcDatetime | None = None
     version: int = 0  # events applied: the event-store stream version
@@ -205,6 +224,7 @@ class ParticipantState(BaseModel):
                     people.add(task.decision.on_behalf_of)
         people |= {d.to_person for d in self.delegations}
         people |= {case.assignee for case in self.interventions.values()}
+        people |= {session.recorded_by for session in self.support_sessions}
         return people
 
     @property

@@ -5,6 +5,8 @@ problem with its row and field. `start` checks it the same way, adds its employe
 homes and people to the directory (all or nothing), then starts the cohort's workflow,
 which starts each participant's; starting a cohort that already runs starts nothing.
 `list` and `status` read Postgres's read models, so they answer without a worker.
+`attendance` records who came to a conference, as the cohort workflow's
+`record_attendance` Update (only the cohort's ops lead may).
 
 Exit codes: 0 done, 1 the file (or the cohort on record) breaks the scheme's rules,
 2 a usage or configuration problem (unreadable file, unknown cohort, unreachable server).
@@ -34,7 +36,14 @@ from domain.errors import InvalidCohort
 from scls.cli.common import settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
 from scls.cli.output import console
-from scls.cli.tasks import EXIT_REFUSED, migrated_database, refused
+from scls.cli.tasks import (
+    EXIT_REFUSED,
+    TimeoutOption,
+    migrated_database,
+    refused,
+    run_updating,
+)
+from scls.participant_updates import UPDATE_TIMEOUT
 from scls.settings import Settings
 
 if TYPE_CHECKING:
@@ -46,7 +55,8 @@ if TYPE_CHECKING:
     from store.cohorts import CohortListing
 
 cohort = typer.Typer(
-    help="Cohorts: validate and start from a file, list, status.", no_args_is_help=True
+    help="Cohorts: validate and start from a file, list, status, conference attendance.",
+    no_args_is_help=True,
 )
 
 stdout = console()
@@ -422,3 +432,54 @@ async def _status(pool: Any, cohort_id: str) -> CohortStatus:
     if state is None and not participants:
         unknown_cohort(cohort_id)
     return cohort_status(cohort_id, state, participants, datetime.now(UTC))
+
+
+# --- conferences -----------------------------------------------------------------------------
+
+
+def _people(value: str | None) -> tuple[str, ...]:
+    """Participant ids from "P1,P2", each once."""
+    return tuple(dict.fromkeys(p.strip() for p in (value or "").split(",") if p.strip()))
+
+
+@cohort.command("attendance")
+@expected_errors
+def attendance_command(
+    cohort_id: Annotated[str, typer.Argument(metavar="COHORT", help="The cohort's id.")],
+    conference: Annotated[int, typer.Option(help="The conference's number, 1 to 6.")],
+    by: Annotated[str, typer.Option(help="Who records it: the cohort's ops lead.")],
+    attended: Annotated[
+        str | None, typer.Option(help="Who came: participant ids, comma-separated.")
+    ] = None,
+    absent: Annotated[
+        str | None, typer.Option(help="Who did not: participant ids, comma-separated.")
+    ] = None,
+    timeout: TimeoutOption = UPDATE_TIMEOUT,
+) -> None:
+    """Record who attended one of the cohort's conferences and who was absent. It adds to
+    what is on record: someone named again is recorded as now said."""
+    from scls.participant_updates import update_cohort
+    from workflows.cohort import AttendanceRecord, CohortWorkflow
+
+    record = AttendanceRecord(
+        number=conference,
+        attended=_people(attended),
+        absent=_people(absent),
+        recorded_by=by,
+    )
+    if not record.attended and not record.absent:
+        fail("name who attended (--attended) or was absent (--absent)")
+    summary = run_updating(
+        lambda client: update_cohort(
+            client, cohort_id, CohortWorkflow.record_attendance, record, timeout
+        )
+    )
+    held = next(c for c in summary.conferences if c.number == conference)
+    unrecorded = summary.participants - len(held.attended) - len(held.absent)
+    stdout.print(
+        escape(
+            f"cohort {cohort_id}, conference {held.number} ({held.title}): "
+            f"{len(held.attended)} attended, {len(held.absent)} absent, "
+            f"{unrecorded} not recorded"
+        )
+    )

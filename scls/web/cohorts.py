@@ -1,6 +1,6 @@
 """The ops dashboard: every cohort's participants per phase, RAG counts, overdue tasks,
-open interventions and conference schedule, with a page per cohort that links down to
-its participants."""
+open interventions, coaching and mentoring missed, and conference schedule, with a page
+per cohort that links down to its participants."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from scls.web.services import WebServices, services
 from scls.web.session import signed_in, viewer_of
 from store.cohort_summary import COHORT_SUMMARY
 from store.dashboard import cohort_counts, cohort_participants, cohort_states, open_cases
+from store.session_cadence import session_cadences
 
 router = APIRouter()
 
@@ -71,6 +72,7 @@ async def dashboard(request: Request, found: Services, person: SignedIn) -> HTML
             "overdue_tasks": sum(c.overdue_tasks for c in counts.values()),
             "open_cases": await open_cases(found.pool),
             "upcoming": upcoming,
+            "missed_sessions": await session_cadences(found.pool, missed_only=True, now=now),
         },
     )
 

@@ -22,6 +22,7 @@ from domain.errors import (
     HomeTooSmall,
     InAnotherCohort,
     NotInCohort,
+    PersonNotAllowed,
     UnknownConference,
     UnknownProgrammeVersion,
 )
@@ -173,3 +174,22 @@ def test_summary_counts_phases_risk_and_attendance() -> None:
     with pytest.raises(NotInCohort) as refused_person:
         record_attendance(state, 1, ("P-9",), (), "ops-1", now)
     assert str(refused_person.value) == "P-9 is not in cohort C-north-2027"
+
+
+def test_only_the_ops_lead_records_attendance_and_each_record_adds_to_the_last() -> None:
+    # Given a cohort of four with its conferences scheduled
+    now = PROGRAMME_START + timedelta(weeks=11)
+    state = fold_cohort(open_cohort(definition(*FOUR), PROGRAMME_START), "C-north-2027")
+    # When someone other than its ops lead records attendance, then it is refused
+    with pytest.raises(PersonNotAllowed) as refused:
+        record_attendance(state, 1, ("P-1",), (), "rm-H-1", now)
+    assert str(refused.value) == (
+        "rm-H-1 may not record attendance at the conferences of cohort C-north-2027: "
+        "only its ops lead ops-1 may"
+    )
+    # When the ops lead records two there and one away, and later the rest
+    first = record_attendance(state, 1, ("P-1", "P-2"), ("P-3",), "ops-1", now)
+    state = fold_cohort([*open_cohort(definition(*FOUR), PROGRAMME_START), *first], "C-north-2027")
+    (second,) = record_attendance(state, 1, ("P-3", "P-4"), (), "ops-1", now)
+    # Then the second record holds the whole conference: P-3 came after all
+    assert (second.attended, second.absent) == (("P-1", "P-2", "P-3", "P-4"), ())

@@ -1,7 +1,8 @@
 """store/rules_in_sql.py against the domain: every read that applies a clock rule in SQL
 (the inbox's overdue flag and filters, who stands in for an assignee, a deputy's inbox,
-the dashboard's overdue counts) answers as the domain does at the boundary instants: due
-exactly now, a delegation's first and last instants, and two overlapping grants."""
+the dashboard's overdue counts, coaching and mentoring missed) answers as the domain does
+at the boundary instants: due exactly now, a delegation's first and last instants, two
+overlapping grants, the instant a session counts as missed."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import pytest
 from domain.cohort.report import cohort_status
 from domain.participant.commands import Delegate
 from domain.participant.inbox import open_task_rows
+from domain.participant.support_sessions import session_cadence
 from store.dashboard import cohort_counts, cohort_participants
 from store.inbox import open_tasks
+from store.session_cadence import session_cadences
 from tests.domain.domain_builders import PROGRAMME_START
 from tests.inbox.inbox_builders import Recorder, assert_inbox_agrees
+from tests.store.test_session_cadence import record as record_placement
 
 pytestmark = pytest.mark.postgres
 
@@ -70,3 +74,18 @@ async def test_the_reads_apply_the_domains_clock_rules_at_their_boundaries(
         assert (await cohort_counts(pool, now))[COHORT].overdue_tasks == len(status.overdue)
         [shown] = await cohort_participants(pool, COHORT, now)
         assert shown.overdue_tasks == len(status.overdue)
+
+
+async def test_sessions_missed_in_sql_are_the_domains_at_the_boundary(pool: asyncpg.Pool) -> None:
+    state = await record_placement(pool, "P-1", sessions_today=False)
+    statuses = session_cadence(state)
+    assert statuses
+    for status in statuses:
+        for now in around(status.missed_from):
+            rows = await session_cadences(pool, participant_id="P-1", now=now)
+            [row] = [r for r in rows if r.kind == status.kind.value]
+            assert row.missed == status.is_missed(now), (status.kind, now)
+            missed = await session_cadences(pool, missed_only=True, now=now)
+            assert sorted(r.kind for r in missed) == sorted(
+                s.kind.value for s in statuses if s.is_missed(now)
+            )
