@@ -1,12 +1,15 @@
 """Who may see and do what in the web console, as pure rules the server checks on every
 request, whatever its pages showed.
 
-Ops see every participant, task and cohort. A participant sees their own record. Anyone
-else sees a participant only while they are part of that participant's support
-(Registered Manager, mentor, Development Lead, coach, assessor, Institute lead, ops
-lead), hold one of their tasks, or stand in now for someone who holds one. Answering a
-task is the workflow's to allow or refuse; these rules decide whether the form is shown
-and whether the request reaches it at all.
+Ops see every participant, task and cohort. Anyone else sees a participant only while
+they are part of that participant's support (Registered Manager, mentor, Development
+Lead, coach, assessor, Institute lead, ops lead), hold one of their tasks, or stand in
+now for someone who holds one. Answering a task is the workflow's to allow or refuse;
+these rules decide whether the form is shown and whether the request reaches it at all.
+
+A participant sees their own record only (as My programme, and the pages of their work:
+evidence, reports, reviews), and the notes of a coaching or mentoring session are for the
+participant and the session's author alone.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from domain.participant.approvals import deciders
-from domain.participant.state import ParticipantState
+from domain.participant.state import ParticipantState, SupportSession
+from domain.participant.support_sessions import session_holder
+from domain.programme.support_sessions import SessionKind
 from domain.programme.tasks import Task
 from domain.roles import Role
 
@@ -62,13 +67,9 @@ def _task_holders(state: ParticipantState, now: datetime) -> set[str]:
     return holders
 
 
-def is_own_record(viewer: Viewer, state: ParticipantState) -> bool:
-    """A participant sees their own record, and hands in their own work on it."""
-    return viewer.person_id == state.participant_id
-
-
 def may_view_participant(viewer: Viewer, state: ParticipantState, now: datetime) -> bool:
-    if viewer.is_ops or is_own_record(viewer, state):
+    # The participant themselves: their own work (evidence, reports, reviews, files).
+    if viewer.is_ops or is_the_participant(viewer, state.participant_id):
         return True
     person = viewer.person_id
     return person in supporters(state) or person in _task_holders(state, now)
@@ -92,3 +93,33 @@ def may_view_cohorts(viewer: Viewer) -> bool:
 
 def may_see_all_tasks(viewer: Viewer) -> bool:
     return viewer.is_ops
+
+
+# --- the participant's own record, and coaching and mentoring notes ----------------------
+
+
+def is_the_participant(viewer: Viewer, participant_id: str) -> bool:
+    """The participant themselves: they see their own record as My programme. Of other
+    participants, course partners included, they see names only: a peer is not part of
+    the support, so may_view_participant refuses them."""
+    return viewer.person_id == participant_id
+
+
+def may_read_session_notes(
+    viewer: Viewer, state: ParticipantState, session: SupportSession
+) -> bool:
+    """A session's notes are the participant's and their author's alone: not ops', not the
+    Registered Manager's nor anyone else's around the participant."""
+    return viewer.person_id in (state.participant_id, session.recorded_by)
+
+
+def sessions_to_record(viewer: Viewer, state: ParticipantState) -> tuple[SessionKind, ...]:
+    """The kinds of session to offer `viewer` the form for: those they hold with the
+    participant now. The workflow checks again when they record one."""
+    if state.enrolment is None or state.has_left:
+        return ()
+    return tuple(
+        cadence.kind
+        for cadence in state.programme.session_cadences
+        if session_holder(state, cadence.kind) == viewer.person_id
+    )

@@ -28,6 +28,7 @@ SUBMIT_REPORT = "submit_report"  # update: an outplacement report handed in for 
 DRAFT_REVIEW = "draft_review"  # update: the Development Lead fills in a review's form
 SIGN_REVIEW = "sign_review"  # update
 SEND_BACK_REVIEW = "send_back_review"  # update
+RECORD_SESSION = "record_session"  # update: the coach or mentor records a session held
 RAISE_CONCERN_BY_SIGNAL = "raise_concern_by_signal"
 SUBMIT_TIMESHEET_BY_SIGNAL = "submit_timesheet_by_signal"
 APPLY_INTERVENTION_OUTCOME = "apply_intervention_outcome"  # signal, from the case's workflow

@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         ParticipantCommand,
         RaiseConcern,
         ReassignTask,
+        RecordSession,
         SendBackReview,
         SignReview,
         SubmitEvidence,
@@ -379,6 +380,18 @@ class ParticipantWorkflow:
 
     @send_back_review.validator
     def _validate_send_back_review(self, command: SendBackReview) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def record_session(self, command: RecordSession) -> ParticipantState:
+        """The coach or mentor records a session they held. Its notes go on the record
+        only: the state returned, like every query's, does not carry them."""
+        async with self._appending:
+            await self._record(self._decided(command), command.by, causation_id="session")
+        return self._state
+
+    @record_session.validator
+    def _validate_record_session(self, command: RecordSession) -> None:
         self._decided(command)
 
     async def _apply_signalled(self, command: ParticipantCommand, actor: str) -> None:

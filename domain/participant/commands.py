@@ -12,6 +12,7 @@ from domain.documents import DocumentRef
 from domain.instants import UtcDatetime
 from domain.intervention.outcomes import ConcernKind, InterventionOutcome, Severity
 from domain.participant.work import AgreedAction, EvidenceKind
+from domain.programme.support_sessions import SessionKind, SessionTheme
 from domain.programme.tasks import Outcome
 from domain.support import SupportArrangements
 from domain.timescale import TimeScale
@@ -191,6 +192,20 @@ class SendBackReview(BaseModel):
     by: str
     review: int = Field(ge=1)
     reason: str = Field(min_length=1)
+class RecordSession(BaseModel):
+    """The participant's coach records a coaching session, or their employer mentor a
+    mentoring session, after holding it. The rules (domain.participant.support_sessions)
+    check the rest, so every caller hears the same words."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["RecordSession"] = "RecordSession"
+    by: str
+    kind: SessionKind
+    held_on: date
+    minutes: int
+    themes: tuple[SessionTheme, ...]
+    notes: str | None = None
 
 
 ParticipantCommand = Annotated[
@@ -208,6 +223,7 @@ ParticipantCommand = Annotated[
     | SubmitReport
     | DraftReview
     | SignReview
-    | SendBackReview,
+    | SendBackReview
+    | RecordSession,
     Field(discriminator="type"),
 ]

@@ -28,6 +28,7 @@ from domain.participant.commands import (
     ParticipantCommand,
     RaiseConcern,
     ReassignTask,
+    RecordSession,
     SendBackReview,
     SignReview,
     SubmitEvidence,
@@ -64,6 +65,7 @@ from domain.participant.reviews import (
 from domain.participant.state import (
     ParticipantState,
 )
+from domain.participant.support_sessions import record_session
 from domain.participant.timeline import due
 from domain.programme.definition import get_programme
 from domain.programme.phases import ParticipantStatus, Phase
@@ -107,6 +109,9 @@ def decide(
         case DraftReview() | SignReview() | SendBackReview():
             _require_active(current, "their progress reviews can no longer change")
             decided = _reviewed(current, command, now)
+        case RecordSession():
+            _require_on_programme(current, "sessions can no longer be recorded")
+            decided = record_session(current, command, now)
     return [*caught_up, *decided, *due(_apply(current, decided), now)]
 
 

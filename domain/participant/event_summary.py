@@ -35,6 +35,7 @@ from domain.participant.events import (
     ReviewDrafted,
     ReviewSentBack,
     ReviewSigned,
+    SupportSessionRecorded,
     SuspensionLifted,
     TaskCancelled,
     TaskDecided,
@@ -199,6 +200,13 @@ def summarise(event: ParticipantEvent, who: Callable[[str], str] = _as_id) -> st
             return (
                 f"progress review {event.review} sent back by {who(event.by)} "
                 f"(version {event.version}): {event.reason}"
+            )
+        case SupportSessionRecorded():
+            # Never the notes: the timeline is read by everyone around the participant.
+            themes = ", ".join(theme.value.replace("_", " ") for theme in event.themes)
+            return (
+                f"{event.kind.value} session {event.session_number} on {event.held_on} "
+                f"({event.minutes} min: {themes}) recorded by {who(event.recorded_by)}"
             )
         case _:
             assert_never(event)

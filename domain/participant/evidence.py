@@ -329,3 +329,11 @@ def evidence_refusal(state: ParticipantState, standard: int) -> str | None:
     except InvalidWork as refusal:
         return str(refusal)
     return None
+
+
+def awaits_participant(state: ParticipantState, task: Task) -> bool:
+    """Whether `task` waits on the participant: theirs, or a reviewer's that has nothing
+    handed in to answer yet (a standard whose evidence is still to come)."""
+    if task.assignee == state.participant_id:
+        return True
+    return work_on_record(state, task) and with_reviewer(state, task.key) is None

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from temporalio.workflow import UpdateMethodMultiParam
 
-from domain.access import is_own_record
+from domain.access import is_the_participant
 from domain.documents import DocumentRef
 from domain.participant.commands import (
     AddEvidence,
@@ -219,7 +219,7 @@ async def _evidence_page(
         raise HTTPException(404, f"There is no Care Certificate standard {standard}.")
     key = care_certificate_id(standard)
     record = state.work_on(key)
-    own = is_own_record(viewer, state)
+    own = is_the_participant(viewer, participant_id)
     why_not = evidence_refusal(state, standard)
     return render(
         request,
@@ -349,7 +349,7 @@ async def _report_page(
             "record": record,
             "rounds": rounds(state, key),
             "writing": writing,
-            "may_write": is_own_record(viewer, state) and writing is not None,
+            "may_write": is_the_participant(viewer, participant_id) and writing is not None,
             "draft": (entered or {}).get("text", latest.text if latest else ""),
             "limits": document_limits(found.settings),
             "refusal": refusal,

@@ -34,6 +34,7 @@ from domain.participant.events import (
     TaskDecided,
     TaskOpened,
 )
+from domain.participant.my_programme import my_programme
 from domain.participant.state import ParticipantState, initial_state
 from domain.participant.timeline import next_wakeup
 from domain.participant.work import AgreedAction, EvidenceKind, Signatory
@@ -111,6 +112,12 @@ def test_the_assessor_answers_a_standard_only_on_evidence_handed_in() -> None:
     state, events = when(state, SubmitEvidence(by=PID, standard=3), now)
     assert [(e.version, e.items) for e in of_type(events, EvidenceSubmitted)] == [(1, (1, 2))]
     assert of_type(events, TaskOpened) == []
+    # Until then her standards wait on her, not on the assessor (My programme says so);
+    # handed in, standard 3 waits on the assessor
+    view = my_programme(state, None, now)
+    assert "care_certificate.4" in {t.task_id for t in view.due_from_you}
+    assert {t.task_id for t in view.waiting_on} >= {"care_certificate.3", "placement_review"}
+    assert "care_certificate.3" not in {t.task_id for t in view.due_from_you}
     # Then the assessor may answer it
     state, events = when(state, approve, now + timedelta(days=1))
     assert state.tasks["care_certificate.3"].status == TaskStatus.APPROVED

@@ -106,7 +106,7 @@ async def test_amy_hands_in_evidence_and_her_assessor_approves_it(
 ) -> None:
     url = console.url
     phone = await new_page(browser, phone=True)
-    await sign_in(phone, url, "p-amy@scls.test")
+    await sign_in(phone, url, "p-amy@scls.test", lands_on="/my-programme")
     await phone.get_by_role("link", name="My work").click()
     await phone.wait_for_url(f"{url}/participants/P-amy/evidence")
     assert await phone.locator("tr.standard").count() == 16
@@ -211,7 +211,7 @@ async def test_bens_review_is_filled_in_and_signed_by_all_three(
     await screenshot(lead, "review-desktop")
 
     phone = await new_page(browser, phone=True)
-    await sign_in(phone, url, "p-ben@scls.test")
+    await sign_in(phone, url, "p-ben@scls.test", lands_on="/my-programme")
     await phone.goto(f"{url}/participants/P-ben/reviews/1")
     assert "Shadow the night shift lead" in await phone.inner_text("table.actions")
     # The same page in a second tab, to sign twice.
@@ -275,9 +275,9 @@ async def test_amys_report_is_sent_back_corrected_and_approved(
     )
 
     phone = await new_page(browser, phone=True)
-    await sign_in(phone, url, "p-amy@scls.test")
-    row = phone.locator("tr.task", has_text="Write your report on outplacement 1")
-    await row.get_by_role("link", name="Write your report on outplacement 1").click()
+    await sign_in(phone, url, "p-amy@scls.test", lands_on="/my-programme")
+    # Due from her on My programme: the report to write.
+    await phone.get_by_role("link", name="Write your report on outplacement 1").click()
     await phone.get_by_role("link", name="Open the report page").click()
     await phone.wait_for_url(f"{url}/participants/P-amy/reports/1")
     await phone.get_by_label("Report", exact=True).fill(
