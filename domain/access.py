@@ -7,8 +7,9 @@ Lead, coach, assessor, Institute lead, ops lead), hold one of their tasks, or st
 now for someone who holds one. Answering a task is the workflow's to allow or refuse;
 these rules decide whether the form is shown and whether the request reaches it at all.
 
-A participant sees their own record only, and the notes of a coaching or mentoring
-session are for the participant and the session's author alone.
+A participant sees their own record only (as My programme, and the pages of their work:
+evidence, reports, reviews), and the notes of a coaching or mentoring session are for the
+participant and the session's author alone.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def _task_holders(state: ParticipantState, now: datetime) -> set[str]:
 
 
 def may_view_participant(viewer: Viewer, state: ParticipantState, now: datetime) -> bool:
-    if viewer.is_ops:
+    # The participant themselves: their own work (evidence, reports, reviews, files).
+    if viewer.is_ops or is_the_participant(viewer, state.participant_id):
         return True
     person = viewer.person_id
     return person in supporters(state) or person in _task_holders(state, now)

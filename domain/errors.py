@@ -126,3 +126,15 @@ class InterventionNotOpen(DomainError):
 
 class InvalidInterventionOutcome(DomainError):
     pass
+
+
+class InvalidWork(DomainError):
+    """Evidence or a report that cannot be added, handed in or answered now."""
+
+
+class InvalidReview(DomainError):
+    """A progress review's form that cannot be filled in, signed or sent back now."""
+
+
+class AlreadySigned(InvalidReview):
+    pass

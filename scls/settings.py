@@ -21,6 +21,20 @@ from pydantic_settings import (
 
 from mail.smtp import SmtpSettings
 
+# The file types the record accepts unless SCLS_DOCUMENTS_CONTENT_TYPES says otherwise.
+DEFAULT_CONTENT_TYPES = (
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/heic",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.oasis.opendocument.text",
+    "text/plain",
+)
+
 ENV_PREFIX = "SCLS_"
 CONFIG_FILE_VARIABLE = "SCLS_CONFIG_FILE"
 DEFAULT_CONFIG_FILE = "scls.toml"
@@ -70,6 +84,19 @@ class Settings(BaseSettings):
     web_secret: SecretStr | None = None
     # The address people reach the console at, for links in mail (default: as requested).
     web_base_url: str | None = None
+
+    # The document store (files of evidence and reports; scls/documents.py): a folder
+    # (default: the data folder's documents/), or an S3-compatible bucket when one is named.
+    documents_dir: Path | None = None
+    documents_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    documents_content_types: tuple[str, ...] = tuple(DEFAULT_CONTENT_TYPES)
+    documents_s3_bucket: str | None = None
+    documents_s3_endpoint_url: str | None = None  # for a store other than AWS's
+    documents_s3_region: str | None = None
+    documents_s3_prefix: str = "documents/"
+    # Unset: boto3's own chain (environment, instance role, ~/.aws).
+    documents_s3_access_key_id: str | None = None
+    documents_s3_secret_access_key: SecretStr | None = None
 
     # Logging: "auto" writes readable lines to a terminal and JSON lines otherwise.
     log_format: Literal["auto", "json", "console"] = "auto"

@@ -41,6 +41,11 @@ _LEAVES_INBOX_ALONE = frozenset(
         "RagChanged",
         "OutplacementStarted",
         "OutplacementEnded",
+        # The participant's work and review forms: tasks change only with the events
+        # (TaskOpened, TaskDecided) that come with a hand-in or a last signature.
+        "EvidenceAdded",
+        "ReviewDrafted",
+        "ReviewSentBack",
     }
 )
 

@@ -21,6 +21,13 @@ DELEGATE = "delegate"  # update
 RAISE_CONCERN = "raise_concern"  # update
 SUBMIT_TIMESHEET = "submit_timesheet"  # update
 CHANGE_PROGRAMME = "change_programme"  # update
+# The participant's own work, and the signatures of progress reviews (programme 2026.1 on)
+ADD_EVIDENCE = "add_evidence"  # update: an item of evidence for a Care Certificate standard
+SUBMIT_EVIDENCE = "submit_evidence"  # update: a standard's evidence handed in for sign-off
+SUBMIT_REPORT = "submit_report"  # update: an outplacement report handed in for review
+DRAFT_REVIEW = "draft_review"  # update: the Development Lead fills in a review's form
+SIGN_REVIEW = "sign_review"  # update
+SEND_BACK_REVIEW = "send_back_review"  # update
 RECORD_SESSION = "record_session"  # update: the coach or mentor records a session held
 RAISE_CONCERN_BY_SIGNAL = "raise_concern_by_signal"
 SUBMIT_TIMESHEET_BY_SIGNAL = "submit_timesheet_by_signal"

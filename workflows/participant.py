@@ -32,15 +32,21 @@ with workflow.unsafe.imports_passed_through():
     from domain.ids import intervention_workflow_id, participant_workflow_id
     from domain.intervention.case import CaseFileOpened
     from domain.participant.commands import (
+        AddEvidence,
         ApplyInterventionOutcome,
         ChangeProgramme,
         DecideTask,
         Delegate,
+        DraftReview,
         Enrol,
         ParticipantCommand,
         RaiseConcern,
         ReassignTask,
         RecordSession,
+        SendBackReview,
+        SignReview,
+        SubmitEvidence,
+        SubmitReport,
         SubmitTimesheet,
     )
     from domain.participant.decide import decide, refuse
@@ -48,7 +54,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.participant.evolve import evolve
     from domain.participant.state import ParticipantState, initial_state
     from domain.participant.timeline import due, next_wakeup
-    from domain.programme.tasks import Outcome
+    from domain.programme.tasks import (
+        Outcome,
+        care_certificate_id,
+        outplacement_report_id,
+        progress_review_id,
+    )
     from domain.roles import SYSTEM, Role
     from workflows.event_log import record
     from workflows.intervention import InterventionRun, InterventionWorkflow
@@ -307,6 +318,68 @@ class ParticipantWorkflow:
 
     @change_programme.validator
     def _validate_change_programme(self, command: ChangeProgramme) -> None:
+        self._decided(command)
+
+    # --- the participant's own work, and progress reviews' signatures ----------------------
+    # Each is decided by the domain like any command; a refusal comes back to the caller
+    # and leaves no trace. Files are already in the document store: only their refs come.
+
+    async def _act(self, command: ParticipantCommand, by: str, causation_id: str) -> None:
+        async with self._appending:
+            await self._record(self._decided(command), by, causation_id=causation_id)
+
+    @workflow.update
+    async def add_evidence(self, command: AddEvidence) -> ParticipantState:
+        await self._act(command, command.by, care_certificate_id(command.standard))
+        return self._state
+
+    @add_evidence.validator
+    def _validate_add_evidence(self, command: AddEvidence) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def submit_evidence(self, command: SubmitEvidence) -> ParticipantState:
+        await self._act(command, command.by, care_certificate_id(command.standard))
+        return self._state
+
+    @submit_evidence.validator
+    def _validate_submit_evidence(self, command: SubmitEvidence) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def submit_report(self, command: SubmitReport) -> ParticipantState:
+        await self._act(command, command.by, outplacement_report_id(command.outplacement))
+        return self._state
+
+    @submit_report.validator
+    def _validate_submit_report(self, command: SubmitReport) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def draft_review(self, command: DraftReview) -> ParticipantState:
+        await self._act(command, command.by, progress_review_id(command.review))
+        return self._state
+
+    @draft_review.validator
+    def _validate_draft_review(self, command: DraftReview) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def sign_review(self, command: SignReview) -> ParticipantState:
+        await self._act(command, command.by, progress_review_id(command.review))
+        return self._state
+
+    @sign_review.validator
+    def _validate_sign_review(self, command: SignReview) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def send_back_review(self, command: SendBackReview) -> ParticipantState:
+        await self._act(command, command.by, progress_review_id(command.review))
+        return self._state
+
+    @send_back_review.validator
+    def _validate_send_back_review(self, command: SendBackReview) -> None:
         self._decided(command)
 
     @workflow.update

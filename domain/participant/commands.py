@@ -8,8 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.documents import DocumentRef
 from domain.instants import UtcDatetime
 from domain.intervention.outcomes import ConcernKind, InterventionOutcome, Severity
+from domain.participant.work import AgreedAction, EvidenceKind
 from domain.programme.support_sessions import SessionKind, SessionTheme
 from domain.programme.tasks import Outcome
 from domain.support import SupportArrangements
@@ -124,6 +126,72 @@ class ChangeProgramme(BaseModel):
     reason: str = Field(min_length=1)
 
 
+class AddEvidence(BaseModel):
+    """The participant puts an item of evidence for a Care Certificate standard on record
+    (text, and files already in the document store)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["AddEvidence"] = "AddEvidence"
+    by: str
+    standard: int = Field(ge=1)
+    kind: EvidenceKind
+    text: str = Field(min_length=1)
+    documents: tuple[DocumentRef, ...] = ()
+
+
+class SubmitEvidence(BaseModel):
+    """The participant hands a standard's evidence in for the assessor to answer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["SubmitEvidence"] = "SubmitEvidence"
+    by: str
+    standard: int = Field(ge=1)
+
+
+class SubmitReport(BaseModel):
+    """The participant hands in their report on an outplacement, for their mentor."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["SubmitReport"] = "SubmitReport"
+    by: str
+    outplacement: int = Field(ge=1)
+    text: str = Field(min_length=1)
+    documents: tuple[DocumentRef, ...] = ()
+
+
+class DraftReview(BaseModel):
+    """The Development Lead fills in a progress review's form (again, after a send-back)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["DraftReview"] = "DraftReview"
+    by: str
+    review: int = Field(ge=1)
+    progress: str = Field(min_length=1)
+    actions: tuple[AgreedAction, ...] = ()
+    actions_completed: tuple[str, ...] = ()  # numbers of earlier reviews' actions
+    concerns: str = ""
+    wellbeing: str = Field(min_length=1)
+
+
+class SignReview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["SignReview"] = "SignReview"
+    by: str
+    review: int = Field(ge=1)
+
+
+class SendBackReview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["SendBackReview"] = "SendBackReview"
+    by: str
+    review: int = Field(ge=1)
+    reason: str = Field(min_length=1)
 class RecordSession(BaseModel):
     """The participant's coach records a coaching session, or their employer mentor a
     mentoring session, after holding it. The rules (domain.participant.support_sessions)
@@ -150,6 +218,12 @@ ParticipantCommand = Annotated[
     | SubmitTimesheet
     | ApplyInterventionOutcome
     | ChangeProgramme
+    | AddEvidence
+    | SubmitEvidence
+    | SubmitReport
+    | DraftReview
+    | SignReview
+    | SendBackReview
     | RecordSession,
     Field(discriminator="type"),
 ]

@@ -17,16 +17,22 @@ from domain.errors import AlreadyEnrolled, DomainError, ParticipantNotActive, Wr
 from domain.instants import require_utc
 from domain.participant.approvals import check_decision, check_delegation, check_reassignment
 from domain.participant.commands import (
+    AddEvidence,
     AdvanceTime,
     ApplyInterventionOutcome,
     ChangeProgramme,
     DecideTask,
     Delegate,
+    DraftReview,
     Enrol,
     ParticipantCommand,
     RaiseConcern,
     ReassignTask,
     RecordSession,
+    SendBackReview,
+    SignReview,
+    SubmitEvidence,
+    SubmitReport,
     SubmitTimesheet,
 )
 from domain.participant.concerns import apply_outcome, raise_concern, record_timesheet
@@ -39,9 +45,23 @@ from domain.participant.events import (
     TaskOpened,
     TaskReassigned,
 )
+from domain.participant.evidence import (
+    add_evidence,
+    check_answerable,
+    hand_back,
+    submit_evidence,
+    submit_report,
+    work_on_record,
+)
 from domain.participant.evolve import evolve
 from domain.participant.phase_opening import open_phase
 from domain.participant.programme_change import change_programme
+from domain.participant.reviews import (
+    check_decidable,
+    draft_review,
+    send_back_review,
+    sign_review,
+)
 from domain.participant.state import (
     ParticipantState,
 )
@@ -83,6 +103,12 @@ def decide(
         case ChangeProgramme():
             _require_on_programme(current, "their programme can no longer change")
             decided = change_programme(current, command, now)
+        case AddEvidence() | SubmitEvidence() | SubmitReport():
+            _require_active(current, "their work can no longer be handed in")
+            decided = _handed_in(current, command, now)
+        case DraftReview() | SignReview() | SendBackReview():
+            _require_active(current, "their progress reviews can no longer change")
+            decided = _reviewed(current, command, now)
         case RecordSession():
             _require_on_programme(current, "sessions can no longer be recorded")
             decided = record_session(current, command, now)
@@ -107,6 +133,30 @@ def refuse(
         at=max(now, _apply(state, caught_up).as_of or now),
     )
     return [*caught_up, refused]
+
+
+def _handed_in(
+    state: ParticipantState, command: AddEvidence | SubmitEvidence | SubmitReport, now: datetime
+) -> list[ParticipantEvent]:
+    match command:
+        case AddEvidence():
+            return add_evidence(state, command, now)
+        case SubmitEvidence():
+            return submit_evidence(state, command, now)
+        case SubmitReport():
+            return submit_report(state, command, now)
+
+
+def _reviewed(
+    state: ParticipantState, command: DraftReview | SignReview | SendBackReview, now: datetime
+) -> list[ParticipantEvent]:
+    match command:
+        case DraftReview():
+            return draft_review(state, command, now)
+        case SignReview():
+            return sign_review(state, command, now)
+        case SendBackReview():
+            return send_back_review(state, command, now)
 
 
 def _apply(state: ParticipantState, events: list[ParticipantEvent]) -> ParticipantState:
@@ -161,6 +211,11 @@ def _decide_task(
     state: ParticipantState, command: DecideTask, now: datetime
 ) -> list[ParticipantEvent]:
     _require_active(state, f"task {command.task_id} can no longer be decided")
+    asked = state.tasks.get(command.task_id)
+    if asked is not None and asked.is_open:
+        # Work handed in and signed reviews say so before any rule about decisions.
+        check_answerable(state, asked)
+        check_decidable(state, asked)
     on_behalf_of = check_decision(
         state, command.task_id, command.decided_by, command.outcome, command.comment, now
     )
@@ -176,7 +231,12 @@ def _decide_task(
         )
     ]
     if policy_for(task.kind).rule(command.outcome).asks_again:
-        decided.append(_next_attempt(state, task, command.outcome, now))
+        # Work the participant hands in goes back to them; any other question is asked
+        # of its answerer again.
+        if work_on_record(state, task):
+            decided.append(hand_back(state, task, now))
+        else:
+            decided.append(_next_attempt(state, task, command.outcome, now))
     return decided
 
 

@@ -14,6 +14,8 @@ from domain.participant.events import (
     DecisionRefused,
     DelegationEnded,
     DelegationGranted,
+    EvidenceAdded,
+    EvidenceSubmitted,
     HomeChanged,
     InterventionClosed,
     InterventionOpened,
@@ -29,6 +31,10 @@ from domain.participant.events import (
     ProgrammeCompleted,
     ProgrammeVersionChanged,
     RagChanged,
+    ReportSubmitted,
+    ReviewDrafted,
+    ReviewSentBack,
+    ReviewSigned,
     SupportSessionRecorded,
     SuspensionLifted,
     TaskCancelled,
@@ -162,6 +168,39 @@ def summarise(event: ParticipantEvent, who: Callable[[str], str] = _as_id) -> st
                 f"programme changed from {event.from_version} to {event.to_version} by "
                 f"{who(event.by)}: {event.reason}"
             )
+        case EvidenceAdded():
+            files = _files(len(event.documents))
+            return (
+                f"{event.kind.value} evidence {event.item} for Care Certificate standard "
+                f"{event.standard} added by {who(event.added_by)}{files}"
+            )
+        case EvidenceSubmitted():
+            return (
+                f"evidence for Care Certificate standard {event.standard} handed in by "
+                f"{who(event.submitted_by)} (version {event.version}, "
+                f"{len(event.items)} items)"
+            )
+        case ReportSubmitted():
+            return (
+                f"report on outplacement {event.outplacement} handed in by "
+                f"{who(event.submitted_by)} (version {event.version}"
+                f"{_files(len(event.documents)).replace(' with', ',')})"
+            )
+        case ReviewDrafted():
+            return (
+                f"progress review {event.review} filled in by {who(event.drafted_by)} "
+                f"(version {event.version}, {len(event.actions)} actions agreed)"
+            )
+        case ReviewSigned():
+            return (
+                f"progress review {event.review} signed by {who(event.signed_by)} as "
+                f"{event.signatory.in_words} (version {event.version})"
+            )
+        case ReviewSentBack():
+            return (
+                f"progress review {event.review} sent back by {who(event.by)} "
+                f"(version {event.version}): {event.reason}"
+            )
         case SupportSessionRecorded():
             # Never the notes: the timeline is read by everyone around the participant.
             themes = ", ".join(theme.value.replace("_", " ") for theme in event.themes)
@@ -171,3 +210,7 @@ def summarise(event: ParticipantEvent, who: Callable[[str], str] = _as_id) -> st
             )
         case _:
             assert_never(event)
+
+
+def _files(count: int) -> str:
+    return "" if count == 0 else f" with {count} file{'s' if count > 1 else ''}"

@@ -14,12 +14,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from domain.documents import DocumentRef
 from domain.instants import UtcDatetime
 from domain.intervention.outcomes import (
     ConcernKind,
     InterventionOutcome,
     Severity,
     WithdrawalDestination,
+)
+from domain.participant.work import (
+    EvidenceKind,
+    ManagementSummary,
+    ReviewAction,
+    Signatory,
 )
 from domain.programme.outplacements import OutplacementKind
 from domain.programme.phases import Phase
@@ -417,6 +424,103 @@ class TimesheetRecorded(_Event):
         return self.recorded_at
 
 
+class EvidenceAdded(_Event):
+    """The participant put an item of evidence for a Care Certificate standard on record.
+    `text` is free text and may hold personal detail: event store only, never logs."""
+
+    type: Literal["EvidenceAdded"] = "EvidenceAdded"
+    standard: int
+    item: int
+    kind: EvidenceKind
+    text: str
+    documents: tuple[DocumentRef, ...] = ()
+    added_by: str
+    added_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.added_at
+
+
+class EvidenceSubmitted(_Event):
+    """The standard's evidence handed in for sign-off: version `version` holds `items`."""
+
+    type: Literal["EvidenceSubmitted"] = "EvidenceSubmitted"
+    standard: int
+    version: int
+    items: tuple[int, ...]
+    submitted_by: str
+    submitted_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.submitted_at
+
+
+class ReportSubmitted(_Event):
+    """Version `version` of the participant's report on an outplacement, for review."""
+
+    type: Literal["ReportSubmitted"] = "ReportSubmitted"
+    outplacement: int
+    version: int
+    text: str
+    documents: tuple[DocumentRef, ...] = ()
+    submitted_by: str
+    submitted_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.submitted_at
+
+
+class ReviewDrafted(_Event):
+    """Version `version` of a progress review's form, filled in by the Development Lead:
+    the signatures of any earlier version no longer count."""
+
+    type: Literal["ReviewDrafted"] = "ReviewDrafted"
+    review: int
+    version: int
+    progress: str
+    actions: tuple[ReviewAction, ...]
+    actions_completed: tuple[str, ...]
+    concerns: str
+    wellbeing: str
+    management: ManagementSummary
+    drafted_by: str
+    drafted_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.drafted_at
+
+
+class ReviewSigned(_Event):
+    type: Literal["ReviewSigned"] = "ReviewSigned"
+    review: int
+    version: int
+    signatory: Signatory
+    signed_by: str
+    role: Role
+    signed_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.signed_at
+
+
+class ReviewSentBack(_Event):
+    """A signatory sent the form back before all three signed; the lead fills it in again."""
+
+    type: Literal["ReviewSentBack"] = "ReviewSentBack"
+    review: int
+    version: int
+    by: str
+    reason: str
+    sent_back_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.sent_back_at
 class SupportSessionRecorded(_Event):
     """A coaching or mentoring session, recorded by the coach or mentor who held it.
     `notes` are personal: only the participant and their author read them. They stay in
@@ -466,6 +570,12 @@ ParticipantEvent = Annotated[
     | ParticipantWithdrawn
     | TimesheetRecorded
     | ProgrammeVersionChanged
+    | EvidenceAdded
+    | EvidenceSubmitted
+    | ReportSubmitted
+    | ReviewDrafted
+    | ReviewSigned
+    | ReviewSentBack
     | SupportSessionRecorded,
     Field(discriminator="type"),
 ]

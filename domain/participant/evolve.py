@@ -1,7 +1,6 @@
 """Folding a participant's events: `evolve` is the only way their state changes, and the
 workflow and the Postgres projections share it, so they cannot disagree."""
 
-
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -16,6 +15,8 @@ from domain.participant.events import (
     DecisionRefused,
     DelegationEnded,
     DelegationGranted,
+    EvidenceAdded,
+    EvidenceSubmitted,
     HomeChanged,
     InterventionClosed,
     InterventionOpened,
@@ -31,6 +32,10 @@ from domain.participant.events import (
     ProgrammeCompleted,
     ProgrammeVersionChanged,
     RagChanged,
+    ReportSubmitted,
+    ReviewDrafted,
+    ReviewSentBack,
+    ReviewSigned,
     SupportSessionRecorded,
     SuspensionLifted,
     TaskCancelled,
@@ -50,11 +55,27 @@ from domain.participant.state import (
     SupportSession,
     initial_state,
 )
+from domain.participant.work import (
+    EvidenceItem,
+    HandedIn,
+    ProgressReview,
+    ReviewForm,
+    ReviewReturn,
+    ReviewSignature,
+)
 from domain.programme.definition import get_programme
 from domain.programme.management_time import Timesheet
 from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.task_policy import policy_for
-from domain.programme.tasks import Decision, Task, TaskKind, TaskStatus, task_key
+from domain.programme.tasks import (
+    Decision,
+    Task,
+    TaskKind,
+    TaskStatus,
+    care_certificate_id,
+    outplacement_report_id,
+    task_key,
+)
 from domain.rag import RagChange
 from domain.timescale import scaled
 
@@ -179,8 +200,74 @@ def _changes(state: ParticipantState, event: ParticipantEvent) -> dict[str, obje
             return {"rag": event.status, "rag_history": (*state.rag_history, change)}
         case ProgrammeCompleted():
             return {"status": ParticipantStatus.COMPLETED, "completed_at": event.completed_at}
+        case (
+            EvidenceAdded()
+            | EvidenceSubmitted()
+            | ReportSubmitted()
+            | ReviewDrafted()
+            | ReviewSigned()
+            | ReviewSentBack()
+        ):
+            return _work_changes(state, event)
         case _:
             return _intervention_changes(state, event)
+
+
+def _work_changes(state: ParticipantState, event: ParticipantEvent) -> dict[str, object]:
+    """What the participant's work and their progress reviews' forms change."""
+    match event:
+        case EvidenceAdded():
+            key = care_certificate_id(event.standard)
+            record = state.work_on(key)
+            item = EvidenceItem(
+                item=event.item,
+                kind=event.kind,
+                text=event.text,
+                documents=event.documents,
+                added_by=event.added_by,
+                added_at=event.added_at,
+            )
+            added = record.model_copy(update={"items": (*record.items, item)})
+            return {"work": {**state.work, key: added}}
+        case EvidenceSubmitted() | ReportSubmitted():
+            if isinstance(event, EvidenceSubmitted):
+                key = care_certificate_id(event.standard)
+                version = HandedIn(
+                    version=event.version,
+                    items=event.items,
+                    submitted_by=event.submitted_by,
+                    submitted_at=event.submitted_at,
+                )
+            else:
+                key = outplacement_report_id(event.outplacement)
+                version = HandedIn(
+                    version=event.version,
+                    text=event.text,
+                    documents=event.documents,
+                    submitted_by=event.submitted_by,
+                    submitted_at=event.submitted_at,
+                )
+            record = state.work_on(key)
+            handed_in = record.model_copy(update={"versions": (*record.versions, version)})
+            return {"work": {**state.work, key: handed_in}}
+        case ReviewDrafted():
+            review = state.reviews.get(event.review) or ProgressReview(number=event.review)
+            form = ReviewForm(**event.model_dump(exclude={"type", "review"}))
+            drafted = review.model_copy(update={"forms": (*review.forms, form)})
+            return {"reviews": {**state.reviews, event.review: drafted}}
+        case ReviewSigned():
+            review = _review(state, event.review)
+            signature = ReviewSignature(**event.model_dump(exclude={"type", "review"}))
+            signed = review.model_copy(update={"signatures": (*review.signatures, signature)})
+            return {"reviews": {**state.reviews, event.review: signed}}
+        case ReviewSentBack():
+            review = _review(state, event.review)
+            back = ReviewReturn(
+                version=event.version, by=event.by, reason=event.reason, at=event.sent_back_at
+            )
+            returned = review.model_copy(update={"returns": (*review.returns, back)})
+            return {"reviews": {**state.reviews, event.review: returned}}
+    raise InconsistentHistory(f"no rule folds {type(event).__name__}")
 
 
 def _intervention_changes(state: ParticipantState, event: ParticipantEvent) -> dict[str, object]:
@@ -334,6 +421,15 @@ def _case(state: ParticipantState, number: int) -> InterventionCase:
         return state.interventions[number]
     except KeyError:
         raise InconsistentHistory(f"intervention {number} was closed but never opened") from None
+
+
+def _review(state: ParticipantState, number: int) -> ProgressReview:
+    try:
+        return state.reviews[number]
+    except KeyError:
+        raise InconsistentHistory(
+            f"progress review {number} was signed but never filled in"
+        ) from None
 
 
 def _task(state: ParticipantState, task_id: str) -> Task:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.cohort.state import CohortState
 from domain.instants import UtcDatetime
+from domain.participant.evidence import awaits_participant
 from domain.participant.state import OutplacementStatus, ParticipantState, SupportSession
 from domain.participant.support_sessions import SessionCadenceStatus, session_cadence
 from domain.programme.management_time import WINDOW_WEEKS
@@ -201,12 +202,12 @@ def my_programme(state: ParticipantState, cohort: CohortState | None, now: datet
                 overdue=task.is_overdue(now),
             )
             for task in _open_tasks(state)
-            if task.assignee == state.participant_id
+            if awaits_participant(state, task)
         ),
         waiting_on=tuple(
             _waiting_on(state, task, now)
             for task in _open_tasks(state)
-            if task.assignee != state.participant_id
+            if not awaits_participant(state, task)
         ),
         management=_management(state),
         outplacements=_outplacements(state),

@@ -17,6 +17,7 @@ from domain.participant.events import ParticipantEvent, ProgrammeVersionChanged
 from domain.participant.state import ParticipantState
 from domain.programme.definition import Programme, get_programme
 from domain.programme.phases import Phase
+from domain.programme.tasks import TaskKind
 from domain.roles import Role
 
 
@@ -46,6 +47,15 @@ def change_programme(
             f"participant {state.participant_id} is in the {phase.label} phase, whose "
             f"sign-offs differ between programmes {current.version} and {target.version}: "
             "change the programme once that phase is over"
+        )
+    open_review = next(
+        (task for task in state.open_tasks if task.kind == TaskKind.PROGRESS_REVIEW), None
+    )
+    if open_review is not None and current.signed_reviews != target.signed_reviews:
+        raise ProgrammeChangeRefused(
+            f"participant {state.participant_id}'s {open_review.title} is open, and programmes "
+            f"{current.version} and {target.version} hold reviews differently (a signed form "
+            "or one approval): change the programme once it is closed"
         )
     return [
         ProgrammeVersionChanged(

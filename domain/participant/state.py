@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_serializer
 
 from domain.errors import NotEnrolled
 from domain.instants import UtcDatetime
@@ -21,12 +21,13 @@ from domain.participant.events import (
     ProgrammeVersionChanged,
 )
 from domain.participant.standing import Standing
+from domain.participant.work import ProgressReview, ReviewAction, WorkRecord
 from domain.programme.definition import Programme, get_programme
 from domain.programme.management_time import Timesheet, latest_share, shortfall_streak
 from domain.programme.outplacements import OutplacementKind
 from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.support_sessions import SessionKind, SessionTheme
-from domain.programme.tasks import Decision, Task, TaskStatus
+from domain.programme.tasks import Decision, Task, TaskStatus, attempt_number
 from domain.rag import RagChange, RagStatus
 from domain.roles import Role
 from domain.support import SupportArrangements
@@ -153,10 +154,19 @@ class ParticipantState(BaseModel):
     withdrawal: ParticipantWithdrawn | None = None
     timesheets: dict[str, Timesheet] = {}
     programme_changes: tuple[ProgrammeVersionChanged, ...] = ()  # by ops, oldest first
+    # The work behind the sign-offs (programmes with work on record): by sign-off key.
+    work: dict[str, WorkRecord] = {}
+    reviews: dict[int, ProgressReview] = {}  # progress reviews' forms, by number
     support_sessions: tuple[SupportSession, ...] = ()  # coaching and mentoring, in order
     # The latest instant any event happened at: rules never date a new event before it.
     as_of: UtcDatetime | None = None
     version: int = 0  # events applied: the event-store stream version
+
+    @field_serializer("triggers_fired")
+    def _in_order(self, triggers: frozenset[str]) -> list[str]:
+        # A set's order differs from one process to the next: sorted, the stored state of
+        # a rebuilt read model is the same JSON as the one the appends kept.
+        return sorted(triggers)
 
     # --- what enrolment fixed -------------------------------------------------------
     def enrolled(self) -> ParticipantEnrolled:
@@ -314,6 +324,29 @@ class ParticipantState(BaseModel):
     @property
     def next_due(self) -> datetime | None:
         return min((task.due_at for task in self.open_tasks), default=None)
+
+    def attempts_of(self, key: str) -> tuple[Task, ...]:
+        """Every attempt of the task `key`, the first first."""
+        return tuple(
+            sorted(
+                (task for task in self.tasks.values() if task.key == key),
+                key=lambda task: attempt_number(task.task_id),
+            )
+        )
+
+    def work_on(self, key: str) -> WorkRecord:
+        return self.work.get(key) or WorkRecord(key=key)
+
+    def open_actions(self, before_review: int) -> tuple[ReviewAction, ...]:
+        """Actions agreed at fully signed reviews before `before_review`, not yet recorded
+        as done by a fully signed review."""
+        signed = [
+            review.form
+            for number, review in sorted(self.reviews.items())
+            if number < before_review and review.fully_signed and review.form is not None
+        ]
+        done = {number for form in signed for number in form.actions_completed}
+        return tuple(a for form in signed for a in form.actions if a.number not in done)
 
     def approval_of(self, key: str) -> Decision | None:
         """The approving decision on any attempt of the task `key`, if there is one."""

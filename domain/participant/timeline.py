@@ -34,8 +34,10 @@ from domain.participant.events import (
     TaskOpened,
     TaskReminderDue,
 )
+from domain.participant.evidence import report_writing
 from domain.participant.evolve import evolve
 from domain.participant.phase_opening import open_phase
+from domain.participant.reviews import late_review_reason
 from domain.participant.state import OutplacementStatus, ParticipantState
 from domain.programme.outplacements import OutplacementDefinition
 from domain.programme.phases import ParticipantStatus, Phase
@@ -159,6 +161,8 @@ def _outplacement_end(state: ParticipantState) -> Step | None:
         ended = OutplacementEnded(number=definition.number, ended_at=at)
         if not definition.report_required:
             return Step(at=at, events=(ended,))
+        if definition.report_by_participant:
+            return Step(at=at, events=(ended, report_writing(state, definition.number, at)))
         report = TaskOpened(
             task_id=outplacement_report_id(definition.number),
             kind=TaskKind.OUTPLACEMENT_REPORT,
@@ -218,7 +222,11 @@ def _progress_review(state: ParticipantState) -> Step | None:
 _LATE_TASK_CONCERNS = {
     TaskKind.PROGRESS_REVIEW: ConcernKind.PROGRESS_REVIEW_MISSED,
     TaskKind.OUTPLACEMENT_REPORT: ConcernKind.OUTPLACEMENT_REPORT_OVERDUE,
+    TaskKind.OUTPLACEMENT_REPORT_WRITING: ConcernKind.OUTPLACEMENT_REPORT_OVERDUE,
 }
+# A standard is still to do while its assessor's task, or the participant's task to hand
+# its evidence in again, is open.
+_STANDARD_KINDS = (TaskKind.CARE_CERTIFICATE_STANDARD, TaskKind.CARE_CERTIFICATE_EVIDENCE)
 LATE_TASK_GRACE = timedelta(weeks=2)
 # The Care Certificate is to be complete three months into the care placement.
 CARE_CERTIFICATE_TARGET = timedelta(weeks=13)
@@ -230,9 +238,7 @@ def _automatic_concern(state: ParticipantState) -> Step | None:
     candidates: list[tuple[datetime, ConcernKind, str, str]] = []
     current = state.current_phase
     if current is not None and current.phase == Phase.CARE_PLACEMENT:
-        standards_open = [
-            task for task in state.open_tasks if task.kind == TaskKind.CARE_CERTIFICATE_STANDARD
-        ]
+        standards_open = [task for task in state.open_tasks if task.kind in _STANDARD_KINDS]
         trigger = f"{ConcernKind.CARE_CERTIFICATE_OVERRUN.value}:{current.phase.value}"
         if standards_open and trigger not in state.triggers_fired:
             target = current.started_at + current.paused
@@ -244,7 +250,8 @@ def _automatic_concern(state: ParticipantState) -> Step | None:
         if kind is None or (trigger := f"{kind}:{task.key}") in state.triggers_fired:
             continue
         at = task.due_at + scaled(LATE_TASK_GRACE, state.time_scale)
-        candidates.append((at, kind, trigger, f"task {task.task_id} ({task.title}) not done"))
+        reason = late_review_reason(state, task) or f"task {task.task_id} ({task.title}) not done"
+        candidates.append((at, kind, trigger, reason))
     if not candidates:
         return None
     instant, kind, trigger, reason = min(candidates, key=lambda candidate: candidate[:3])

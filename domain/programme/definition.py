@@ -24,7 +24,7 @@ from domain.programme.level5 import LEVEL5_TOPICS, Level5Topic
 from domain.programme.outplacements import OUTPLACEMENTS, OutplacementDefinition, OutplacementKind
 from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.support_sessions import SESSION_CADENCES, SessionCadence, SessionKind
-from domain.programme.tasks import TaskKind, outplacement_report_id
+from domain.programme.tasks import TaskKind, care_certificate_id, outplacement_report_id
 from domain.roles import Role
 from domain.support import SUPPORT_ROLES, SupportRole
 from domain.timescale import scaled
@@ -55,6 +55,9 @@ class SignOffDefinition(BaseModel):
     title: str
     role: Role
     kind: TaskKind
+    # The participant hands in evidence for it, and the signer answers on that evidence
+    # (approve, or send it back to the participant with a reason).
+    evidence: bool = False
 
 
 class PhaseDefinition(BaseModel):
@@ -77,6 +80,9 @@ class Programme(BaseModel):
     outplacements: tuple[OutplacementDefinition, ...]
     conferences: tuple[ConferenceDefinition, ...]
     progress_review_interval: timedelta  # when each review opens; task_policy: when due
+    # Each progress review is a form the Development Lead fills in and the participant,
+    # their employer and the Development Lead sign; without, one approval by the lead.
+    signed_reviews: bool = False
     level5_topics: tuple[Level5Topic, ...]
     support_roles: tuple[SupportRole, ...]
     session_cadences: tuple[SessionCadence, ...]  # coaching and mentoring
@@ -103,6 +109,12 @@ class Programme(BaseModel):
     def sign_offs_for(self, phase: Phase) -> tuple[SignOffDefinition, ...]:
         return self.phase(phase).sign_offs
 
+    def sign_off(self, phase: Phase, key: str) -> SignOffDefinition | None:
+        return next((s for s in self.sign_offs_for(phase) if s.key == key), None)
+
+    def outplacement(self, number: int) -> OutplacementDefinition:
+        return next(o for o in self.outplacements if o.number == number)
+
     def outplacements_in(self, phase: Phase) -> tuple[OutplacementDefinition, ...]:
         return tuple(o for o in self.outplacements if o.phase == phase)
 
@@ -126,11 +138,15 @@ class Programme(BaseModel):
         )
 
 
-def _sign_off(key: str, title: str, role: Role, kind: TaskKind) -> SignOffDefinition:
-    return SignOffDefinition(key=key, title=title, role=role, kind=kind)
+def _sign_off(
+    key: str, title: str, role: Role, kind: TaskKind, evidence: bool = False
+) -> SignOffDefinition:
+    return SignOffDefinition(key=key, title=title, role=role, kind=kind, evidence=evidence)
 
 
-def _phases(care_certificate_version: CareCertificateVersion) -> tuple[PhaseDefinition, ...]:
+def _phases(
+    care_certificate_version: CareCertificateVersion, work_on_record: bool
+) -> tuple[PhaseDefinition, ...]:
     standards = CARE_CERTIFICATE_STANDARDS[care_certificate_version]
     return (
         PhaseDefinition(
@@ -169,10 +185,11 @@ def _phases(care_certificate_version: CareCertificateVersion) -> tuple[PhaseDefi
             sign_offs=(
                 *(
                     _sign_off(
-                        f"care_certificate.{standard.number}",
+                        care_certificate_id(standard.number),
                         f"Care Certificate standard {standard.number}: {standard.title}",
                         Role.ASSESSOR,
                         TaskKind.CARE_CERTIFICATE_STANDARD,
+                        evidence=work_on_record,
                     )
                     for standard in standards
                 ),
@@ -254,15 +271,22 @@ def _phases(care_certificate_version: CareCertificateVersion) -> tuple[PhaseDefi
     )
 
 
-def _programme(version: str, care_certificate_version: CareCertificateVersion) -> Programme:
+def _programme(
+    version: str, care_certificate_version: CareCertificateVersion, work_on_record: bool = False
+) -> Programme:
+    """`work_on_record`: the work behind the sign-offs is handed in through the engine
+    (evidence for each standard, outplacement reports, signed progress reviews)."""
     return Programme(
         version=version,
         title=f"Social Care Leaders Scheme {version} (Care Certificate {care_certificate_version})",
         care_certificate_version=care_certificate_version,
-        phases=_phases(care_certificate_version),
-        outplacements=OUTPLACEMENTS,
+        phases=_phases(care_certificate_version, work_on_record),
+        outplacements=tuple(
+            o.model_copy(update={"report_by_participant": work_on_record}) for o in OUTPLACEMENTS
+        ),
         conferences=CONFERENCES,
         progress_review_interval=timedelta(weeks=12),
+        signed_reviews=work_on_record,
         level5_topics=LEVEL5_TOPICS,
         support_roles=SUPPORT_ROLES,
         # The same in both versions: how often the scheme expects coaching and mentoring
@@ -277,15 +301,19 @@ PROGRAMMES: Mapping[str, Programme] = MappingProxyType(
         for programme in (
             _programme("2024.1", CareCertificateVersion.V2015),
             _programme("2025.1", CareCertificateVersion.V2025),
+            # The work behind every sign-off on record: the participant's evidence for each
+            # standard and outplacement reports, reviewed and sent back in the engine, and
+            # progress reviews signed by participant, employer and Development Lead.
+            _programme("2026.1", CareCertificateVersion.V2025, work_on_record=True),
         )
     }
 )
 
 
-CURRENT_PROGRAMME_VERSION = "2025.1"
+CURRENT_PROGRAMME_VERSION = "2026.1"
 """The version a new cohort follows unless its definition names another: the 2025 Care
-Certificate standards. Participants already running keep the version they enrolled on
-(docs/versioning.md)."""
+Certificate standards, with the participant's work on record. Participants already
+running keep the version they enrolled on (docs/versioning.md)."""
 
 
 def get_programme(version: str) -> Programme:

@@ -30,6 +30,9 @@ class OutplacementDefinition(BaseModel):
     starts_after: timedelta
     duration: timedelta = timedelta(weeks=4)
     report_required: bool = True  # the report opens at the end; task_policy: when due
+    # The participant writes the report into the record and their employer mentor reviews
+    # it; without, the Development Lead signs off a report kept elsewhere.
+    report_by_participant: bool = False
 
     @property
     def report_title(self) -> str:

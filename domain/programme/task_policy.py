@@ -65,6 +65,9 @@ class TaskPolicy(BaseModel):
     # Several tasks of this kind in one phase are separate signatures: nobody may sign
     # two of them (RM readiness: the Development Lead AND the Registered Manager).
     distinct_signers: bool = False
+    # The participant's own work (evidence, a report): it closes when they hand the work
+    # in (domain.participant.evidence), never by a decision.
+    handed_in: bool = False
     reminders: ReminderPolicy
     escalations: tuple[EscalationStep, ...]
 
@@ -78,6 +81,13 @@ class TaskPolicy(BaseModel):
 # --- the table ---------------------------------------------------------------------------
 
 _ASK_AGAIN = OutcomeRule(closes_as=TaskStatus.SENT_BACK, needs_comment=True, asks_again=True)
+_HANDED_IN: Mapping[Outcome, OutcomeRule] = MappingProxyType(
+    {
+        Outcome.SUBMITTED: OutcomeRule(
+            closes_as=TaskStatus.SUBMITTED, needs_comment=False, asks_again=False
+        )
+    }
+)
 
 _KIND_OUTCOMES: Mapping[TaskKind, Mapping[Outcome, OutcomeRule]] = {
     TaskKind.DIPLOMA_RESULT: {
@@ -148,14 +158,18 @@ def _policy(
     reminders: ReminderPolicy = _BEFORE_PHASE_END,
     escalations: tuple[EscalationStep, ...] = _TO_LEAD_THEN_OPS,
     distinct_signers: bool = False,
+    handed_in: bool = False,
 ) -> TaskPolicy:
     return TaskPolicy(
         kind=kind,
         due_within=due_within,
         due_within_working_days=due_within_working_days,
         also_decided_by=also_decided_by,
-        outcomes=MappingProxyType({**OUTCOME_RULES, **_KIND_OUTCOMES.get(kind, {})}),
+        outcomes=_HANDED_IN
+        if handed_in
+        else MappingProxyType({**OUTCOME_RULES, **_KIND_OUTCOMES.get(kind, {})}),
         distinct_signers=distinct_signers,
+        handed_in=handed_in,
         reminders=reminders,
         escalations=escalations,
     )
@@ -184,6 +198,20 @@ TASK_POLICIES: Mapping[TaskKind, TaskPolicy] = MappingProxyType(
             ),
             _policy(TaskKind.PROGRESS_REVIEW, due_within=timedelta(weeks=2), reminders=_WEEKLY),
             _policy(TaskKind.OUTPLACEMENT_REPORT, due_within=timedelta(weeks=2), reminders=_WEEKLY),
+            # The participant's own work: two weeks to write a report or hand evidence in
+            # again, chased weekly, then the Development Lead and ops hear of it.
+            _policy(
+                TaskKind.OUTPLACEMENT_REPORT_WRITING,
+                due_within=timedelta(weeks=2),
+                reminders=_WEEKLY,
+                handed_in=True,
+            ),
+            _policy(
+                TaskKind.CARE_CERTIFICATE_EVIDENCE,
+                due_within=timedelta(weeks=2),
+                reminders=_WEEKLY,
+                handed_in=True,
+            ),
             # Results come from the awarding body's timetable: chase earlier, escalate later.
             _policy(
                 TaskKind.DIPLOMA_RESULT,

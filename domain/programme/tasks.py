@@ -36,6 +36,9 @@ class TaskKind(StrEnum):
     FIT_AND_PROPER = "fit_and_proper"
     INTERVENTION_REVIEW = "intervention_review"  # the review meeting of an intervention
     SUPPORT_PLAN_REVIEW = "support_plan_review"
+    # The participant's own work, done by handing it in (domain.participant.evidence):
+    CARE_CERTIFICATE_EVIDENCE = "care_certificate_evidence"  # evidence sent back: again
+    OUTPLACEMENT_REPORT_WRITING = "outplacement_report_writing"  # write the report
 
 
 class TaskStatus(StrEnum):
@@ -44,6 +47,7 @@ class TaskStatus(StrEnum):
     REJECTED = "rejected"
     SENT_BACK = "sent_back"
     CANCELLED = "cancelled"  # nobody need answer: the participant withdrew
+    SUBMITTED = "submitted"  # the participant handed their work in
 
 
 class Outcome(StrEnum):
@@ -61,6 +65,7 @@ class Outcome(StrEnum):
     ON_TRACK = "on_track"  # progress reviews
     CONCERNS = "concerns"  # progress reviews
     HELD = "held"  # intervention review meetings: the comment is the meeting's note
+    SUBMITTED = "submitted"  # the participant's own work, handed in (never a decision)
 
     @property
     def in_words(self) -> str:
@@ -80,6 +85,7 @@ _OUTCOME_WORDS = {
     Outcome.ON_TRACK: "found on track",
     Outcome.CONCERNS: "found with concerns",
     Outcome.HELD: "held",
+    Outcome.SUBMITTED: "submitted",
 }
 
 
@@ -161,10 +167,20 @@ def task_key(task_id: str) -> str:
     return task_id.split(ATTEMPT_SEPARATOR, 1)[0]
 
 
+def attempt_number(task_id: str) -> int:
+    """'care_certificate.3' -> 1, 'care_certificate.3~2' -> 2."""
+    _, _, attempt = task_id.partition(ATTEMPT_SEPARATOR)
+    return int(attempt or 1)
+
+
 def next_attempt_id(task_id: str) -> str:
     """'care_certificate.3' -> 'care_certificate.3~2' -> 'care_certificate.3~3'."""
     key, _, attempt = task_id.partition(ATTEMPT_SEPARATOR)
     return f"{key}{ATTEMPT_SEPARATOR}{int(attempt or 1) + 1}"
+
+
+def care_certificate_id(standard: int) -> str:
+    return f"care_certificate.{standard}"
 
 
 def outplacement_report_id(number: int) -> str:
@@ -173,3 +189,10 @@ def outplacement_report_id(number: int) -> str:
 
 def progress_review_id(number: int) -> str:
     return f"progress_review.{number}"
+
+
+def participant_work_key(sign_off_key: str) -> str:
+    """The participant's own task behind a sign-off: 'care_certificate.3' ->
+    'care_certificate.3.work' (evidence to hand in again), 'outplacement_report.1' ->
+    'outplacement_report.1.work' (the report to write)."""
+    return f"{sign_off_key}.work"

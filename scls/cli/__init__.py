@@ -21,6 +21,7 @@ from scls.cli.sessions import sessions
 from scls.cli.settings import settings
 from scls.cli.tasks import tasks
 from scls.cli.web import web
+from scls.cli.work import evidence, reports, reviews
 from scls.cli.worker import worker
 
 app = typer.Typer(
@@ -44,6 +45,9 @@ app.add_typer(cohort, name="cohort")
 app.add_typer(participant, name="participant")
 app.add_typer(sessions, name="sessions")
 app.add_typer(report, name="report")
+app.add_typer(evidence, name="evidence")
+app.add_typer(reports, name="reports")
+app.add_typer(reviews, name="reviews")
 
 
 def main() -> None:

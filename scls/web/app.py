@@ -13,7 +13,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from scls.web import auth, coaching, cohorts, conferences, my_programme, participants, tasks
+from scls.web import (
+    auth,
+    coaching,
+    cohorts,
+    conferences,
+    my_programme,
+    participants,
+    tasks,
+    work,
+)
 from scls.web.pages import render
 from scls.web.services import WebServices
 from scls.web.session import SignInRequired, check_csrf
@@ -40,7 +49,7 @@ def create_app(services: WebServices, secret: str, *, https_only: bool = False) 
         https_only=https_only,
     )
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, tasks, my_programme, participants, coaching, cohorts, conferences):
+    for module in (auth, tasks, my_programme, participants, coaching, cohorts, conferences, work):
         app.include_router(module.router)
 
     @app.exception_handler(SignInRequired)

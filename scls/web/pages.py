@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from domain.programme.phases import Phase
+from scls.documents import size_in_words
 from scls.web.session import csrf_token, take_flash
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -33,7 +34,7 @@ def _phase(value: str | Phase) -> str:
     return Phase(value).label
 
 
-TEMPLATES.env.filters.update(when=_when, day=_day, words=_words, phase=_phase)
+TEMPLATES.env.filters.update(when=_when, day=_day, words=_words, phase=_phase, size=size_in_words)
 
 
 def render(

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from domain.access import may_answer, may_see_all_tasks
+from domain.participant.reviews import signed_review
 from domain.participant.state import ParticipantState
 from domain.people import Person
 from domain.programme.task_policy import policy_for
@@ -29,6 +30,7 @@ from scls.web.pages import render
 from scls.web.records import event_lines, visible_participant
 from scls.web.services import WebServices, services
 from scls.web.session import flash, signed_in, viewer_of
+from scls.web.work import people_in_work, work_context
 from store.directory import display_names
 from store.inbox import open_tasks
 from workflows.participant import ParticipantWorkflow, TaskDecision
@@ -110,6 +112,9 @@ async def _task_page(
     people = {participant_id, task.assignee}
     if task.decision is not None:
         people |= {task.decision.decided_by, task.decision.on_behalf_of or task.assignee}
+    work = work_context(state, task)
+    if work["work_page"] is not None:
+        people |= people_in_work(state)
     names = await display_names(found.pool, people)
     summary = state.summary()
     return render(
@@ -127,6 +132,9 @@ async def _task_page(
             ],
             "events": await event_lines(found.pool, participant_id, last=8),
             "refusal": refusal,
+            # Work handed in and signed reviews are answered on their own page's forms.
+            "decided_here": not policy.handed_in and not signed_review(state, task),
+            **work,
         },
         status=status,
     )
@@ -182,7 +190,10 @@ async def decide(
     decided = state.tasks[task_id]
     message = f"Recorded: {decided.title} — {decided.status.value.replace('_', ' ')}."
     again = [t for t in state.open_tasks if t.key == decided.key and t.task_id != task_id]
+    back = [t for t in state.open_tasks if t.key == f"{decided.key}.work"]
     if again:
         message += f" It is asked again, due {again[0].due_at:%d %b %Y}."
+    elif back:
+        message += f" It goes back to the participant, due {back[0].due_at:%d %b %Y}."
     flash(request, message)
     return RedirectResponse(f"/tasks/{participant_id}/{task_id}", status_code=303)

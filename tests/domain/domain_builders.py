@@ -4,14 +4,28 @@ apply what `decide` returns, and a whole programme run with realistic answers.""
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from domain.participant.commands import AdvanceTime, DecideTask, Enrol
+from domain.participant.commands import (
+    AddEvidence,
+    AdvanceTime,
+    DecideTask,
+    DraftReview,
+    Enrol,
+    ParticipantCommand,
+    SignReview,
+    SubmitEvidence,
+    SubmitReport,
+)
 from domain.participant.decide import decide
 from domain.participant.events import ParticipantEvent
+from domain.participant.evidence import with_reviewer, work_on_record
 from domain.participant.evolve import evolve
+from domain.participant.reviews import signed_review
 from domain.participant.state import ParticipantState
 from domain.participant.timeline import due, next_wakeup
+from domain.participant.work import EvidenceKind
 from domain.programme.phases import ParticipantStatus, Phase
-from domain.programme.tasks import Outcome, Task
+from domain.programme.tasks import Outcome, Task, TaskKind
+from domain.roles import Role
 from domain.support import SupportArrangements
 
 PROGRAMME_START = datetime(2027, 9, 6, 9, 0, tzinfo=UTC)
@@ -59,6 +73,32 @@ def realistic_answer_time(task: Task) -> datetime:
     return max(task.opened_at, task.due_at - timedelta(days=5))
 
 
+def work_and_answer(state: ParticipantState, task: Task) -> list[ParticipantCommand]:
+    """What answers `task` as the people around the participant would: approval by its
+    assignee, after the participant hands in the work behind it where the programme keeps
+    that on record, and a review form filled in and signed by all three."""
+    pid = state.participant_id
+    if task.kind == TaskKind.OUTPLACEMENT_REPORT_WRITING:
+        number = int(task.key.split(".")[1])
+        return [SubmitReport(by=pid, outplacement=number, text="What I learnt, and how it applies")]
+    if signed_review(state, task):
+        number = int(task.key.split(".")[1])
+        draft = DraftReview(
+            by=task.assignee, review=number, progress="Steady progress", wellbeing="Well"
+        )
+        signers = [pid, state.person_for(Role.REGISTERED_MANAGER), task.assignee]
+        return [draft, *(SignReview(by=person, review=number) for person in signers)]
+    commands: list[ParticipantCommand] = []
+    if work_on_record(state, task) and with_reviewer(state, task.key) is None:
+        standard = int(task.key.split(".")[1])
+        commands += [
+            AddEvidence(by=pid, standard=standard, kind=EvidenceKind.KNOWLEDGE, text="Workbook"),
+            SubmitEvidence(by=pid, standard=standard),
+        ]
+    approve = DecideTask(task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE)
+    return [*commands, approve]
+
+
 def run_programme(
     state: ParticipantState, now: datetime
 ) -> tuple[ParticipantState, list[ParticipantEvent]]:
@@ -69,17 +109,17 @@ def run_programme(
         answers = sorted(waiting, key=lambda t: (realistic_answer_time(t), t.task_id))
         wakeup = next_wakeup(state)
         assert wakeup is not None and wakeup > now
+        commands: list[ParticipantCommand]
         if answers and realistic_answer_time(answers[0]) <= wakeup:
             task = answers[0]
             now = max(now, realistic_answer_time(task))
-            command: DecideTask | AdvanceTime = DecideTask(
-                task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE
-            )
+            commands = work_and_answer(state, task)
         else:
-            now, command = wakeup, AdvanceTime()
-        events = decide(state, command, now)
-        state = applied(state, events)
-        recorded.extend(events)
+            now, commands = wakeup, [AdvanceTime()]
+        for command in commands:
+            events = decide(state, command, now)
+            state = applied(state, events)
+            recorded.extend(events)
         assert due(state, now) == []
     return state, recorded
 

@@ -97,6 +97,7 @@ def test_a_participant_is_their_own_record_and_not_their_course_partners() -> No
     assert state.supporters().course_partners == ("P-2",)
     # Then P-1 is the participant of their own record, and P-2 may not see it
     assert is_the_participant(viewer("P-1", Role.PARTICIPANT), state.participant_id)
+    assert may_view_participant(viewer("P-1", Role.PARTICIPANT), state, ENROLLED_AT)
     partner = viewer("P-2", Role.PARTICIPANT)
     assert not is_the_participant(partner, state.participant_id)
     assert not may_view_participant(partner, state, ENROLLED_AT)

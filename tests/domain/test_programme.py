@@ -99,8 +99,8 @@ def test_level5_has_the_eight_topic_areas(programme: Programme) -> None:
 def test_unknown_programme_version_lists_the_known_ones() -> None:
     with pytest.raises(UnknownProgrammeVersion) as refused:
         get_programme("2023.9")
-    assert (
-        str(refused.value) == "unknown programme version '2023.9'; known versions: 2024.1, 2025.1"
+    assert str(refused.value) == (
+        "unknown programme version '2023.9'; known versions: 2024.1, 2025.1, 2026.1"
     )
 
 

@@ -71,7 +71,7 @@ CSV_RULES: list[tuple[str, Callable[[list[Row]], None], str]] = [
         "unknown programme version",
         _every_row(programme_version="2019.1"),
         "row 2, programme_version: unknown programme version '2019.1'; known versions: "
-        "2024.1, 2025.1",
+        "2024.1, 2025.1, 2026.1",
     ),
     (
         "a home with one participant",
@@ -172,7 +172,7 @@ def test_yaml_problems_name_the_section_and_entry(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.splitlines()[1:] == [
         "  cohort, programme_version: unknown programme version '2031.1'; known versions: "
-        "2024.1, 2025.1",
+        "2024.1, 2025.1, 2026.1",
         "  participant 3 (NW29-03), mentor: mentor-nowhere is not defined: add them to people",
         "  participant 5 (NW29-05), home: missing",
         "  person 1, email: 'nobody' is not a well-formed email address",

@@ -46,15 +46,22 @@ from domain.intervention.outcomes import (
     WithdrawalDestination,
 )
 from domain.participant.commands import (
+    AddEvidence,
     ChangeProgramme,
     Delegate,
+    DraftReview,
     RaiseConcern,
     ReassignTask,
     RecordSession,
+    SendBackReview,
+    SignReview,
+    SubmitEvidence,
+    SubmitReport,
 )
+from domain.participant.work import EvidenceKind
 from domain.programme.phases import Phase
 from domain.programme.support_sessions import SessionKind, SessionTheme
-from domain.programme.tasks import Outcome
+from domain.programme.tasks import Outcome, Task, TaskKind
 from scls.stack.ports import free_port
 from scls.stack.postgres_embedded import EmbeddedPostgres
 from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary
@@ -66,6 +73,7 @@ from tests.workflows.programme_driver import (
     REHEARSAL_TIME_SCALE,
     Answer,
     answer,
+    answer_until,
     cohort_definition,
     drive,
     eventually,
@@ -203,6 +211,154 @@ async def _participant_journey(servers: Servers, recorder: Recorder, version: st
         phases=PHASES_IN_ORDER,
         what="participant",
     )
+
+
+# Programme 2026.1's work (evidence, reports, review signatures) goes by Update only, so
+# its participants are recorded on the dev server, at a time scale that runs the two
+# years in about two minutes and leaves each answer time to land before its due date.
+WORK_TIME_SCALE = 500_000.0
+
+
+async def _participant_journey_by_update(
+    servers: Servers, recorder: Recorder, version: str
+) -> None:
+    """One participant's whole programme on the dev server, the participant's work handed
+    in behind each sign-off, with a snapshot of the care placement half done."""
+    env = servers.dev
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    start = await env.get_current_time() + timedelta(weeks=2) / WORK_TIME_SCALE
+    definition = cohort_definition(
+        2, start=start, programme_version=version, time_scale=WORK_TIME_SCALE
+    )
+    enrolment = enrolments(definition)[0]
+    workflow_id = participant_workflow_id(enrolment.participant_id)
+    async with build_worker(env.client, servers.pool, task_queue):
+        handle = await env.client.start_workflow(
+            ParticipantWorkflow.run,
+            ParticipantRun(enrolment=enrolment),
+            id=workflow_id,
+            task_queue=task_queue,
+        )
+        states = await drive(
+            env, env.client, [workflow_id], how=Answer.BY_UPDATE, until=Phase.CARE_PLACEMENT
+        )
+        standards = [t for t in states[workflow_id].open_tasks if t.key.startswith("care_")]
+        for task in standards[: len(standards) // 2]:
+            await answer(handle, task, Answer.BY_UPDATE)
+        recorder.add(
+            await handle.fetch_history(),
+            version,
+            Phase.CARE_PLACEMENT.value,
+            IN_FLIGHT,
+            "participant",
+        )
+        await drive(env, env.client, [workflow_id], how=Answer.BY_UPDATE)
+        await handle.result()
+    await recorder.runs(
+        env.client,
+        workflow_id,
+        handle.first_execution_run_id,
+        programme_version=version,
+        phases=PHASES_IN_ORDER,
+        what="participant",
+    )
+
+
+async def participant_2026(servers: Servers, recorder: Recorder) -> None:
+    await _participant_journey_by_update(servers, recorder, "2026.1")
+
+
+async def work(servers: Servers, recorder: Recorder) -> None:
+    """On the dev server, programme 2026.1: evidence for a standard handed in, sent back
+    by the assessor and handed in again; a progress review filled in, signed, sent back,
+    filled in again and signed by all three; a report written after outplacement 1, sent
+    back by the mentor and written again. The runs to the 80/20 phase are recorded
+    complete, the 80/20 run in flight."""
+    env = servers.dev
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    start = await env.get_current_time() + timedelta(weeks=2) / WORK_TIME_SCALE
+    definition = cohort_definition(
+        2, start=start, programme_version="2026.1", time_scale=WORK_TIME_SCALE
+    )
+    enrolment = enrolments(definition)[0]
+    pid = enrolment.participant_id
+    support = enrolment.support
+    workflow_id = participant_workflow_id(pid)
+    async with build_worker(env.client, servers.pool, task_queue):
+        handle = await env.client.start_workflow(
+            ParticipantWorkflow.run,
+            ParticipantRun(enrolment=enrolment),
+            id=workflow_id,
+            task_queue=task_queue,
+        )
+
+        def before_the_placement(task: Task) -> bool:
+            return task.kind in (TaskKind.PRE_START_CHECKS, TaskKind.INSTITUTE_COMPLETION)
+
+        await answer_until(handle, lambda s: s.phase == Phase.CARE_PLACEMENT, before_the_placement)
+        evidence = AddEvidence(by=pid, standard=1, kind=EvidenceKind.KNOWLEDGE, text="Workbook")
+        await handle.execute_update(ParticipantWorkflow.add_evidence, evidence)
+        await handle.execute_update(
+            ParticipantWorkflow.submit_evidence, SubmitEvidence(by=pid, standard=1)
+        )
+        back = TaskDecision(
+            task_id="care_certificate.1",
+            decided_by=support.assessor,
+            outcome=Outcome.SEND_BACK,
+            comment="An observation, please",
+        )
+        await handle.execute_update(ParticipantWorkflow.decide, back)
+        observed = evidence.model_copy(update={"kind": EvidenceKind.OBSERVATION, "text": "Seen"})
+        await handle.execute_update(ParticipantWorkflow.add_evidence, observed)
+        await handle.execute_update(
+            ParticipantWorkflow.submit_evidence, SubmitEvidence(by=pid, standard=1)
+        )
+        await answer_until(handle, lambda s: "progress_review.1" in s.tasks)
+        lead, manager = support.development_lead, support.registered_manager
+        form = DraftReview(by=lead, review=1, progress="Settled in", wellbeing="Well")
+        await handle.execute_update(ParticipantWorkflow.draft_review, form)
+        await handle.execute_update(ParticipantWorkflow.sign_review, SignReview(by=pid, review=1))
+        await handle.execute_update(
+            ParticipantWorkflow.send_back_review,
+            SendBackReview(by=manager, review=1, reason="Add the night shifts"),
+        )
+        again = form.model_copy(update={"progress": "Settled in, nights included"})
+        await handle.execute_update(ParticipantWorkflow.draft_review, again)
+        for signer in (pid, manager, lead):
+            await handle.execute_update(
+                ParticipantWorkflow.sign_review, SignReview(by=signer, review=1)
+            )
+
+        def in_the_placement(task: Task) -> bool:
+            return task.kind in (TaskKind.CARE_CERTIFICATE_STANDARD, TaskKind.PLACEMENT_REVIEW)
+
+        await answer_until(
+            handle, lambda s: "outplacement_report.1.work" in s.tasks, in_the_placement, 300
+        )
+        report = SubmitReport(by=pid, outplacement=1, text="What I learnt")
+        await handle.execute_update(ParticipantWorkflow.submit_report, report)
+        await handle.execute_update(
+            ParticipantWorkflow.decide,
+            TaskDecision(
+                task_id="outplacement_report.1",
+                decided_by=support.employer_mentor,
+                outcome=Outcome.SEND_BACK,
+                comment="How does it apply at home?",
+            ),
+        )
+        await handle.execute_update(
+            ParticipantWorkflow.submit_report,
+            report.model_copy(update={"text": "What I learnt, and how it applies at home"}),
+        )
+        await recorder.runs(
+            env.client,
+            workflow_id,
+            handle.first_execution_run_id,
+            programme_version="2026.1",
+            phases=PHASES_IN_ORDER,
+            what="work",
+        )
+        await handle.terminate("recorded")
 
 
 async def participant_2024(servers: Servers, recorder: Recorder) -> None:
@@ -509,6 +665,8 @@ async def interventions(servers: Servers, recorder: Recorder) -> None:
 SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "participant-2024.1": participant_2024,
     "participant-2025.1": participant_2025,
+    "participant-2026.1": participant_2026,
+    "work": work,
     "cohort": cohort,
     "updates": updates,
     "programme-change": programme_change,

@@ -1,7 +1,8 @@
 """The versioning policy's worked example: the 2025 Care Certificate standards.
 
-Programme 2025.1 (16 standards) is what new cohorts get; participants enrolled on 2024.1
-(15 standards) keep it to the end, because the version is pinned in their enrolment event
+Programme 2025.1 (16 standards) followed 2024.1 (15 standards), and 2026.1 (the same 16,
+with the participant's work on record) follows it for new cohorts; participants keep
+the version they enrolled on to the end, because the version is pinned in their enrolment event
 and carried through every continue-as-new. Both kinds of running workflow must keep
 replaying: the recorded histories of each are replayed here under the current code.
 """
@@ -27,7 +28,7 @@ from tests.replay.test_replay import replayer
 from tests.workflows.programme_driver import cohort_definition
 
 RECORDED = load_index()
-STANDARDS = {"2024.1": 15, "2025.1": 16}
+STANDARDS = {"2024.1": 15, "2025.1": 16, "2026.1": 16}
 
 
 async def appended(history: WorkflowHistory) -> list[AppendRequest]:
@@ -45,12 +46,12 @@ async def appended(history: WorkflowHistory) -> list[AppendRequest]:
     return requests
 
 
-def test_a_new_cohort_gets_the_2025_standards_unless_it_names_a_version() -> None:
+def test_a_new_cohort_gets_the_current_programme_unless_it_names_a_version() -> None:
     start = datetime(2026, 9, 7, tzinfo=UTC)
     named = cohort_definition(2, start=start, programme_version="2024.1")
     unnamed = CohortDefinition.model_validate(named.model_dump(exclude={"programme_version"}))
-    assert unnamed.programme_version == CURRENT_PROGRAMME_VERSION == "2025.1"
-    for cohort, version in ((named, "2024.1"), (unnamed, "2025.1")):
+    assert unnamed.programme_version == CURRENT_PROGRAMME_VERSION == "2026.1"
+    for cohort, version in ((named, "2024.1"), (unnamed, "2026.1")):
         enrolment = enrolments(cohort)[0]
         enrolled = decide(initial_state(enrolment.participant_id), enrolment, start)[0]
         # Pinned in the participant's first event, for the rest of the two years.

@@ -34,13 +34,17 @@ async def snapshot(pool: asyncpg.Pool) -> dict[str, list[dict[str, object]]]:
     }
 
 
+# The third follows 2026.1: their evidence, reports and signed reviews are on record too.
+VERSIONS = ("2025.1", "2025.1", "2026.1")
+
+
 async def record_a_cohort(pool: asyncpg.Pool) -> None:
     """Three participants' whole programmes and their cohort, appended batch by batch."""
-    for number in range(3):
+    for number, version in enumerate(VERSIONS):
         participant_id = f"P-{number}"
         enrolled_at = PROGRAMME_START - timedelta(weeks=6)
         state = initial_state(participant_id)
-        first = decide(state, enrol_command(participant_id), enrolled_at)
+        first = decide(state, enrol_command(participant_id, version), enrolled_at)
         state = applied(state, first)
         _, rest = run_programme(state, enrolled_at)
         version = 0
@@ -85,6 +89,9 @@ async def test_rebuild_gives_the_read_models_the_appends_kept(
     assert len(incremental["participant_progress"]) == 3
     assert len(incremental["cohort_summary"]) == 1
     assert {row["status"] for row in incremental["participant_progress"]} == {"completed"}
+    with_work = incremental["participant_progress"][2]["state"]
+    assert {"care_certificate.16", "outplacement_report.3"} <= set(with_work["work"])
+    assert all(review["signatures"] for review in with_work["reviews"].values())
 
     # Damage the read models, as a bad deploy might, then rebuild through the CLI.
     await pool.execute("UPDATE participant_progress SET phase = 'enrolment', state = '{}'")

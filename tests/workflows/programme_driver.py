@@ -11,17 +11,27 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput
+from domain.participant.commands import (
+    AddEvidence,
+    DecideTask,
+    DraftReview,
+    ParticipantCommand,
+    SignReview,
+    SubmitEvidence,
+    SubmitReport,
+)
 from domain.participant.state import ParticipantState
 from domain.participant.timeline import next_wakeup
 from domain.programme.phases import ParticipantStatus, Phase
-from domain.programme.tasks import Outcome, Task
+from domain.programme.tasks import Outcome, Task, TaskKind
+from tests.domain.domain_builders import work_and_answer
 from workflows.participant import ParticipantWorkflow, TaskDecision
 
 # On the dev server, in real time: the programme's two years in about forty seconds.
@@ -98,10 +108,46 @@ async def state_of(handle: WorkflowHandle) -> ParticipantState:
     raise AssertionError("unreachable")
 
 
-async def answer(handle: WorkflowHandle, task: Task, how: Answer) -> ParticipantState:
+# The Update that carries each command of a participant's work (programme 2026.1 on).
+WORK_UPDATES: dict[type, Any] = {
+    AddEvidence: ParticipantWorkflow.add_evidence,
+    SubmitEvidence: ParticipantWorkflow.submit_evidence,
+    SubmitReport: ParticipantWorkflow.submit_report,
+    DraftReview: ParticipantWorkflow.draft_review,
+    SignReview: ParticipantWorkflow.sign_review,
+}
+
+
+# Kinds of task that may have the participant's work behind them.
+_WORK_KINDS = (
+    TaskKind.CARE_CERTIFICATE_STANDARD,
+    TaskKind.OUTPLACEMENT_REPORT_WRITING,
+    TaskKind.PROGRESS_REVIEW,
+)
+
+
+async def answer(
+    handle: WorkflowHandle, task: Task, how: Answer, state: ParticipantState | None = None
+) -> ParticipantState:
+    """Answer `task` as its assignee would; by Update, first hand in the participant's
+    work behind it where the programme keeps that on record (`state`, the participant as
+    last seen, says whether; asked for when not given)."""
     decision = TaskDecision(task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE)
     if how is Answer.BY_UPDATE:
-        return await handle.execute_update(ParticipantWorkflow.decide, decision)
+        if state is None and task.kind in _WORK_KINDS:
+            state = await state_of(handle)
+        commands: list[ParticipantCommand] = (
+            work_and_answer(state, task)
+            if state is not None
+            else [DecideTask(task_id=task.task_id, decided_by=task.assignee, outcome="approve")]
+        )
+        for command in commands:
+            if isinstance(command, DecideTask):
+                state = await handle.execute_update(ParticipantWorkflow.decide, decision)
+            else:
+                state = await handle.execute_update(WORK_UPDATES[type(command)], command)
+        assert state is not None
+        return state
     await handle.signal(ParticipantWorkflow.decide_by_signal, decision)
     while True:
         state = await state_of(handle)
@@ -110,10 +156,12 @@ async def answer(handle: WorkflowHandle, task: Task, how: Answer) -> Participant
         await asyncio.sleep(0.01)
 
 
-async def answer_in_turn(handle: WorkflowHandle, tasks: list[Task], how: Answer) -> None:
+async def answer_in_turn(
+    handle: WorkflowHandle, tasks: list[Task], how: Answer, state: ParticipantState
+) -> None:
     """One participant's tasks one after another, as long as they are still active."""
     for task in tasks:
-        state = await answer(handle, task, how)
+        state = await answer(handle, task, how, state)
         if state.status != ParticipantStatus.ACTIVE:
             return
 
@@ -170,10 +218,7 @@ async def drive(
     """
     while True:
         # One query at a time: the time-skipping server times out under a burst of them.
-        states = {
-            wid: await state_of(client.get_workflow_handle(wid))
-            for wid in workflow_ids
-        }
+        states = {wid: await state_of(client.get_workflow_handle(wid)) for wid in workflow_ids}
         if check is not None:
             await check(states)
         if until is not None and all(s.phase == until for s in states.values()):
@@ -200,7 +245,7 @@ async def drive(
                     ready.setdefault(wid, []).append(task)
             await asyncio.gather(
                 *(
-                    answer_in_turn(client.get_workflow_handle(wid), ts, how)
+                    answer_in_turn(client.get_workflow_handle(wid), ts, how, states[wid])
                     for wid, ts in ready.items()
                 )
             )
@@ -253,3 +298,28 @@ async def run_histories(
         attributes = last.workflow_execution_continued_as_new_event_attributes
         run_id = attributes.new_execution_run_id or None
     return histories
+
+
+async def answer_until(
+    handle: WorkflowHandle,
+    reached: Callable[[ParticipantState], bool],
+    answering: Callable[[Task], bool] = lambda task: False,
+    seconds: float = 90,
+) -> ParticipantState:
+    """Answer the open tasks `answering` picks (with the participant's work behind them)
+    until `reached`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        state = await state_of(handle)
+        if reached(state):
+            return state
+        assert loop.time() < deadline, (
+            f"never reached; open: {[t.task_id for t in state.open_tasks]}"
+        )
+        for task in state.open_tasks:
+            if answering(task):
+                await answer(handle, task, Answer.BY_UPDATE, state)
+                break
+        else:
+            await asyncio.sleep(0.05)
