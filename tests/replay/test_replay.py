@@ -14,12 +14,12 @@ from typing import get_args
 
 import pytest
 from temporalio import workflow
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from domain.intervention.outcomes import InterventionOutcome
 from domain.programme.definition import PROGRAMMES
+from tests.payload_keys import TEST_CONVERTER
 from tests.replay.record import COMPLETE, HISTORIES, IN_FLIGHT, RecordedHistory, load_index
 from tests.workflows.programme_driver import PHASES_IN_ORDER
 from worker import workflow_runner
@@ -34,7 +34,7 @@ OUTCOME_KINDS = get_args(InterventionOutcome)[0]
 def replayer(workflows: list[type] | None = None) -> Replayer:
     return Replayer(
         workflows=workflows or WORKFLOWS,
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         workflow_runner=workflow_runner(),
     )
 
