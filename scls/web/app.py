@@ -1,5 +1,6 @@
-"""The web console's app: its routers, signed-cookie sessions, the form-token check on
-every POST, and error pages in plain words."""
+"""The web console's app: its routers, sessions (a signed cookie holding a server-side
+session's token), the form-token check on every POST, security headers on every answer,
+and error pages in plain words."""
 
 from __future__ import annotations
 
@@ -14,15 +15,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from scls.web import auth, cohorts, participants, tasks
+from scls.web.headers import SecurityHeaders
 from scls.web.pages import render
 from scls.web.services import WebServices
 from scls.web.session import SignInRequired, check_csrf
+from store.web_sessions import SESSION_LIFETIME
 
 SESSION_COOKIE = "scls_session"
-SESSION_HOURS = 12  # a shift and a half; then sign in again
 
 
-def create_app(services: WebServices, secret: str, *, https_only: bool = False) -> FastAPI:
+def create_app(
+    services: WebServices,
+    secret: str,
+    *,
+    https_only: bool | None = None,
+) -> FastAPI:
+    """The console. Cookies carry the Secure flag when `https_only` (default: the settings'
+    SCLS_WEB_SECURE_COOKIES, on when SCLS_WEB_BASE_URL is https);"""
+    if https_only is None:
+        https_only = services.settings.secure_cookies
     app = FastAPI(
         title="Social Care Leaders Scheme",
         docs_url=None,
@@ -35,10 +46,12 @@ def create_app(services: WebServices, secret: str, *, https_only: bool = False) 
         SessionMiddleware,
         secret_key=secret,
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_HOURS * 3600,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
         same_site="lax",
         https_only=https_only,
     )
+    # Added last, so it wraps everything: error pages and the codec's answers get them too.
+    app.add_middleware(SecurityHeaders, https=https_only)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in (auth, tasks, participants, cohorts):
         app.include_router(module.router)
