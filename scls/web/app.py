@@ -1,6 +1,6 @@
 """The web console's app: its routers, sessions (a signed cookie holding a server-side
 session's token), the form-token check on every POST, security headers on every answer,
-and error pages in plain words."""
+the codec endpoint for the Temporal Web UI and CLI, and error pages in plain words."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from scls.payload_codec import EncryptionCodec
 from scls.web import auth, cohorts, participants, tasks
+from scls.web.codec import CODEC_PATH, codec_app
 from scls.web.headers import SecurityHeaders
 from scls.web.pages import render
 from scls.web.services import WebServices
@@ -29,9 +31,12 @@ def create_app(
     secret: str,
     *,
     https_only: bool | None = None,
+    codec: EncryptionCodec | None = None,
+    codec_token: str | None = None,
 ) -> FastAPI:
     """The console. Cookies carry the Secure flag when `https_only` (default: the settings'
-    SCLS_WEB_SECURE_COOKIES, on when SCLS_WEB_BASE_URL is https);"""
+    SCLS_WEB_SECURE_COOKIES, on when SCLS_WEB_BASE_URL is https); with a `codec` and its
+    `codec_token`, the codec endpoint is served at /codec."""
     if https_only is None:
         https_only = services.settings.secure_cookies
     app = FastAPI(
@@ -53,6 +58,8 @@ def create_app(
     # Added last, so it wraps everything: error pages and the codec's answers get them too.
     app.add_middleware(SecurityHeaders, https=https_only)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    if codec is not None and codec_token is not None:
+        app.mount(CODEC_PATH, codec_app(services, codec, codec_token))
     for module in (auth, tasks, participants, cohorts):
         app.include_router(module.router)
 
