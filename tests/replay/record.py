@@ -37,10 +37,12 @@ from domain.ids import cohort_workflow_id, intervention_workflow_id, participant
 from domain.intervention.case import CaseStage, ProposeOutcome, ReviewProposal
 from domain.intervention.outcomes import (
     BreakInLearning,
+    ConcernKind,
     ContinueWithSupportPlan,
     ExtendPhase,
     InterventionOutcome,
     MoveToNewHome,
+    Severity,
     Withdraw,
     WithdrawalDestination,
 )
@@ -425,6 +427,65 @@ async def interventions(servers: Servers, recorder: Recorder) -> None:
                 await handle.terminate("recorded")
 
 
+# The words of the encrypted scenario's concern and comment: the replay tests check they
+# are nowhere in its history's file, and read them back with the test keys.
+ENCRYPTED_CONCERN = "encrypted-concern-marker: bruising noticed on a resident's arm"
+ENCRYPTED_COMMENT = "encrypted-comment-marker: references checked by phone"
+
+
+async def encrypted(servers: Servers, recorder: Recorder) -> None:
+    """On the dev server, every payload encrypted under the test keys (tests/payload_keys.py,
+    key test-2026-a): a safeguarding concern by Update and a task answered with a comment,
+    then the case file opened; the participant's run and the case's recorded in flight."""
+    env = servers.dev
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    definition = cohort_definition(2, start=await env.get_current_time() + timedelta(weeks=4))
+    enrolment = enrolments(definition)[0]
+    async with build_worker(env.client, servers.pool, task_queue):
+        handle = await env.client.start_workflow(
+            ParticipantWorkflow.run,
+            ParticipantRun(enrolment=enrolment),
+            id=participant_workflow_id(enrolment.participant_id),
+            task_queue=task_queue,
+        )
+        state = await eventually(
+            partial(handle.query, ParticipantWorkflow.state),
+            lambda s: "pre_start_checks" in s.tasks,
+        )
+        await handle.execute_update(
+            ParticipantWorkflow.raise_concern,
+            RaiseConcern(
+                by="rm-00",
+                kind=ConcernKind.SAFEGUARDING,
+                severity=Severity.HIGH,
+                reason=ENCRYPTED_CONCERN,
+            ),
+        )
+        checks = state.tasks["pre_start_checks"]
+        await handle.execute_update(
+            ParticipantWorkflow.decide,
+            TaskDecision(
+                task_id=checks.task_id,
+                decided_by=checks.assignee,
+                outcome=Outcome.APPROVE,
+                comment=ENCRYPTED_COMMENT,
+            ),
+        )
+        case = env.client.get_workflow_handle_for(
+            InterventionWorkflow.run, intervention_workflow_id(enrolment.participant_id, 1)
+        )
+        await wait_until_started(env.client, [case.id])
+        await eventually(
+            partial(case.query, InterventionWorkflow.case), lambda c: c.opening is not None
+        )
+        recorder.add(
+            await handle.fetch_history(), "2024.1", Phase.ENROLMENT.value, IN_FLIGHT, "participant"
+        )
+        recorder.add(await case.fetch_history(), "2024.1", None, IN_FLIGHT, "case")
+        await case.terminate("recorded")
+        await handle.terminate("recorded")
+
+
 SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "participant-2024.1": participant_2024,
     "participant-2025.1": participant_2025,
@@ -432,6 +493,7 @@ SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "updates": updates,
     "programme-change": programme_change,
     "interventions": interventions,
+    "encrypted": encrypted,
 }
 
 
