@@ -2,6 +2,11 @@
 
 Migration files are `store/migrations/NNNN_name.sql`. An applied migration whose file has
 changed since is an error, not a silent skip: the schema would no longer match its record.
+
+Once the roles migration has made `scls_apply_privileges()`, it runs after every migration
+that is applied: what a migration creates is handed to the owner role, and the
+application role gets its privileges on it (none but SELECT and INSERT on `events`).
+Migrations are run as a role that may act for the owner (SCLS_DATABASE_OWNER_URL).
 """
 
 from __future__ import annotations
@@ -97,6 +102,10 @@ async def migrate(dsn: str) -> list[str]:
                         migration.checksum,
                     )
                 applied.append(f"{migration.version}_{migration.name}")
+            if applied and await connection.fetchval(
+                "SELECT to_regproc('scls_apply_privileges') IS NOT NULL"
+            ):
+                await connection.execute("SELECT scls_apply_privileges()")
             return applied
         finally:
             await connection.execute("SELECT pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)

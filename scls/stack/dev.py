@@ -185,12 +185,19 @@ async def _start_and_serve(
         await asyncio.to_thread(pg.start)
         if postgres.pid is not None:
             record.add("postgres", postgres.pid)
-        database_url = postgres.dsn
+        owner_url = postgres.dsn
     else:
-        database_url = settings.database_url
+        owner_url = settings.database_owner_url or settings.database_url
 
-    applied = await _migrate(database_url)
+    applied = await _migrate(owner_url)
     console.print(f"migrations applied: {', '.join(applied)}" if applied else "schema up to date")
+    # The engine connects as the application role: it may append events, never change them.
+    if postgres is not None:
+        await asyncio.to_thread(postgres.ensure_app_login)
+        database_url = postgres.app_dsn
+    else:
+        assert settings.database_url is not None
+        database_url = settings.database_url
 
     payload_keys = _payload_keys(settings, console)
 

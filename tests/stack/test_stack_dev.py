@@ -130,9 +130,14 @@ async def test_dev_starts_everything_and_stops_in_reverse(data_dir: Path) -> Non
         async with asyncio.timeout(180):
             await worker_started.wait()
             assert seen["temporal_address"] == f"127.0.0.1:{settings.dev_temporal_port}"
+            # The worker and console connect as the application role's login, not the
+            # superuser: the record is theirs to append to, never to change.
+            assert seen["database_url"].startswith("postgresql://scls@")
             connection = await asyncpg.connect(seen["database_url"], timeout=10)
             try:
                 assert await connection.fetchval("SELECT count(*) FROM schema_migrations") >= 1
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await connection.execute("ALTER TABLE events DISABLE TRIGGER ALL")
             finally:
                 await connection.close()
             client = await Client.connect(seen["temporal_address"])
