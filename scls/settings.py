@@ -121,9 +121,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator(
-        "temporal_tls_cert", "temporal_tls_key", "temporal_tls_ca", "payload_keys_file"
-    )
+    @field_validator("temporal_tls_cert", "temporal_tls_key", "temporal_tls_ca")
     @classmethod
     def _file_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():

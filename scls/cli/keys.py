@@ -12,7 +12,12 @@ import typer
 
 from scls.cli.common import settings_and_logging
 from scls.cli.errors import expected_errors, fail
-from scls.payload_keys import keyring_file, load_keyring, rotate_keyring_file
+from scls.payload_keys import (
+    ensure_keyring_file,
+    keyring_file,
+    load_keyring,
+    rotate_keyring_file,
+)
 
 keys = typer.Typer(help="The keys that encrypt Temporal payloads.", no_args_is_help=True)
 
@@ -27,6 +32,19 @@ def show_command() -> None:
     typer.echo(f"payload keys from {where}")
     for key_id in keyring.keys:
         typer.echo(f"  {key_id}{'  (current: new payloads)' if key_id == keyring.current else ''}")
+
+
+@keys.command("init")
+@expected_errors
+def init_command() -> None:
+    """Make the key file (SCLS_PAYLOAD_KEYS_FILE, or the data folder's) with one fresh key,
+    readable by its owner only; an existing file is left as it is."""
+    settings = settings_and_logging()
+    path = keyring_file(settings)
+    keyring, made = ensure_keyring_file(path)
+    typer.echo(
+        f"{'made' if made else 'kept'} the payload keys in {path} (current key {keyring.current})"
+    )
 
 
 @keys.command("rotate")
