@@ -30,6 +30,7 @@ from scls.payload_codec import EncryptionCodec
 from scls.payload_keys import PayloadKeyError
 from scls.settings import Settings
 from scls.web.services import WebServices
+from scls.web.session import session_person_id
 from store.directory import person
 
 TOKEN_FILE = "codec-token"
@@ -59,8 +60,6 @@ async def _caller(request: Request, services: WebServices, token: str) -> str | 
     if scheme.lower() == "bearer" and given and secrets.compare_digest(given.strip(), token):
         return "token"
     session = request.scope.get("session") or {}
-    from scls.web.session import session_person_id
-
     person_id = await session_person_id(services.pool, session)
     if person_id is None:
         return None

@@ -24,10 +24,12 @@ BEGIN
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END $$;
 
--- Whoever runs the migrations acts for the owner (a superuser already may).
+-- Whoever runs the migrations acts for the owner (a superuser already may). USAGE, not
+-- MEMBER: from Postgres 16 the role that creates another is made its member without
+-- inheriting from it or being able to SET ROLE to it, which handing it tables needs.
 DO $$
 BEGIN
-    IF NOT pg_has_role(current_user, 'scls_owner', 'MEMBER') THEN
+    IF NOT pg_has_role(current_user, 'scls_owner', 'USAGE') THEN
         EXECUTE format('GRANT scls_owner TO %I', current_user);
     END IF;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
