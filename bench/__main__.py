@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, str] = {
     "inbox": "one assignee's open tasks among 10,000 (the task inbox query)",
     "web": "the web console's My tasks and dashboard pages with 1,000 participants",
     "cohort-start": "scls cohort start on the embedded stack: the 30 example, 1,000 in 34",
+    "codec": "the payload codec's cost per payload (AES-256-GCM), encode and decode",
 }
 
 

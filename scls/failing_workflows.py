@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
+from temporalio.api.failure.v1 import Failure
 from temporalio.client import Client, WorkflowHandle
 
 RUNNING = 'ExecutionStatus="Running"'
@@ -42,7 +43,7 @@ async def failing_workflows(client: Client, query: str = RUNNING) -> list[Failin
         pending = description.pending_workflow_task
         if pending.attempt < 2:
             continue
-        cause, failure = await _last_failure(handle)
+        cause, failure = await _last_failure(client, handle)
         failing.append(
             FailingWorkflow(
                 workflow_id=execution.id,
@@ -61,9 +62,13 @@ async def failing_workflows(client: Client, query: str = RUNNING) -> list[Failin
     return failing
 
 
-async def _last_failure(handle: WorkflowHandle[Any, Any]) -> tuple[str, str]:
+async def _last_failure(
+    client: Client, handle: WorkflowHandle[Any, Any]
+) -> tuple[str, str]:
     """The cause and message of the last WorkflowTaskFailed event (later attempts of the
-    same task are not written to history, so this is the first of the current run)."""
+    same task are not written to history, so this is the first of the current run). The
+    message is encrypted in the history (scls/payload_codec.py): the client's converter
+    reads it."""
     cause, failure = "unknown", "no WorkflowTaskFailed event in the history"
     async for event in handle.fetch_history_events():
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
@@ -71,5 +76,15 @@ async def _last_failure(handle: WorkflowHandle[Any, Any]) -> tuple[str, str]:
             cause = WorkflowTaskFailedCause.Name(attributes.cause).removeprefix(
                 "WORKFLOW_TASK_FAILED_CAUSE_"
             )
-            failure = attributes.failure.message
+            failure = await _message(client, attributes.failure)
     return cause, failure
+
+
+async def _message(client: Client, failure: Failure) -> str:
+    copy = Failure()
+    copy.CopyFrom(failure)  # decoding replaces the payloads in place
+    try:
+        decoded = await client.data_converter.decode_failure(copy)
+    except Exception:  # a key missing, say: the raw message is better than nothing
+        return failure.message
+    return str(getattr(decoded, "message", None) or decoded)

@@ -58,8 +58,17 @@ class Settings(BaseSettings):
     temporal_tls_ca: Path | None = None
     temporal_api_key: SecretStr | None = None
 
-    # Postgres: when unset, `scls dev` runs an embedded server in the data folder.
+    # Postgres: when unset, `scls dev` runs an embedded server in the data folder. The
+    # worker, the console and the CLI connect with SCLS_DATABASE_URL, as the application
+    # role (it may read and append events, never change them); `scls db migrate` with
+    # SCLS_DATABASE_OWNER_URL, as the role that owns the schema (default: the same URL).
     database_url: str | None = None
+    database_owner_url: str | None = None
+
+    # The keys that encrypt every Temporal payload (scls/payload_keys.py): the keyring
+    # itself, or a file holding it; unset, `payload-keys` in the data folder.
+    payload_keys: SecretStr | None = None
+    payload_keys_file: Path | None = None
 
     # Where the embedded stack keeps its files.
     data_dir: Path = Path(".scls")
@@ -84,6 +93,14 @@ class Settings(BaseSettings):
     web_secret: SecretStr | None = None
     # The address people reach the console at, for links in mail (default: as requested).
     web_base_url: str | None = None
+    # Session cookies only over https (the Secure flag); unset: on when the base URL is https.
+    web_secure_cookies: bool | None = None
+
+    # The codec endpoint (the console's /codec) for the Temporal Web UI and CLI: the bearer
+    # token that opens it (unset: made and kept in the data folder as `codec-token`), and
+    # the Web UI origins allowed to call it from a browser (comma-separated).
+    codec_token: SecretStr | None = None
+    codec_origins: str = ""
 
     # The document store (files of evidence and reports; scls/documents.py): a folder
     # (default: the data folder's documents/), or an S3-compatible bucket when one is named.
@@ -122,7 +139,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be host:port, got {value!r}")
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_owner_url")
     @classmethod
     def _postgres_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("postgres://", "postgresql://")):
@@ -145,6 +162,18 @@ class Settings(BaseSettings):
                 "SCLS_TEMPORAL_TLS_CERT and SCLS_TEMPORAL_TLS_KEY must be given together"
             )
         return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether the console's cookies carry the Secure flag (sent over https only)."""
+        if self.web_secure_cookies is not None:
+            return self.web_secure_cookies
+        return (self.web_base_url or "").lower().startswith("https://")
+
+    @property
+    def codec_origin_list(self) -> list[str]:
+        origins = (origin.strip().rstrip("/") for origin in self.codec_origins.split(","))
+        return [origin for origin in origins if origin]
 
     @property
     def uses_tls(self) -> bool:

@@ -1,7 +1,8 @@
 """The connection to Temporal, and registering the engine's search attributes on a server.
 
 Every process (worker, CLI, console) connects through `connect(settings)`, so the data
-converter (pydantic), namespace and TLS or API key are chosen in one place.
+converter (pydantic, every payload encrypted: scls/payload_codec.py), namespace and TLS or
+API key are chosen in one place.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import TLSConfig
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
+from scls.payload_codec import data_converter
+from scls.payload_keys import load_keyring
 
 if TYPE_CHECKING:
     from scls.settings import Settings
@@ -46,14 +48,16 @@ async def connect(
     address: str | None = None,
     connect_timeout: timedelta = timedelta(seconds=10),
 ) -> Client:
-    """Connect to Temporal at `address` (default: SCLS_TEMPORAL_ADDRESS) with pydantic payloads."""
+    """Connect to Temporal at `address` (default: SCLS_TEMPORAL_ADDRESS) with pydantic
+    payloads encrypted under the configured keys (PayloadKeyError when there are none)."""
     target = address or settings.temporal_address
+    converter = data_converter(load_keyring(settings))
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     try:
         return await Client.connect(
             target,
             namespace=settings.temporal_namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=converter,
             tls=tls_config(settings),
             api_key=api_key,
             connect_timeout=connect_timeout,

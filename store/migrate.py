@@ -7,6 +7,11 @@ A migration that changes what a read model keeps (a column the projectors fill f
 domain) has the line REBUILD_READ_MODELS; once it is applied, every read model is rebuilt
 from the events by the projectors themselves, so no SQL need restate what the domain
 computes for the rows already there.
+
+Once the roles migration has made `scls_apply_privileges()`, it runs after every migration
+that is applied: what a migration creates is handed to the owner role, and the
+application role gets its privileges on it (none but SELECT and INSERT on `events`).
+Migrations are run as a role that may act for the owner (SCLS_DATABASE_OWNER_URL).
 """
 
 from __future__ import annotations
@@ -115,6 +120,10 @@ async def migrate(dsn: str) -> list[str]:
 
                 await init_connection(connection)
                 await PROJECTIONS.rebuild_on(connection)
+            if applied and await connection.fetchval(
+                "SELECT to_regproc('scls_apply_privileges') IS NOT NULL"
+            ):
+                await connection.execute("SELECT scls_apply_privileges()")
             return applied
         finally:
             await connection.execute("SELECT pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)

@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 
 from scls.stack.ports import free_port
+from tests.payload_keys import TEST_KEYS_TEXT
 
 __all__ = ["free_port", "run_cli", "run_cli_async", "stack_env"]
 
 
 def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment for a CLI run: no SCLS_ variable from outside, free dev ports."""
+    """The environment for a CLI run: no SCLS_ variable from outside, free dev ports, and
+    the tests' payload keys (those of every test client and worker)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SCLS_")}
     env.update(
         SCLS_DATA_DIR=str(data_dir),
@@ -24,6 +26,7 @@ def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
         SCLS_SMTP_PORT=str(free_port()),
         SCLS_WEB_PORT=str(free_port()),
         SCLS_LOG_FORMAT="json",
+        SCLS_PAYLOAD_KEYS=TEST_KEYS_TEXT,
     )
     env.update(extra)
     return env

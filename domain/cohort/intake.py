@@ -37,6 +37,7 @@ from pydantic import (
     field_validator,
 )
 
+from domain.cohort.cells import no_control_characters, not_a_formula
 from domain.cohort.decide import (
     CohortDefinition,
     ParticipantEnrolmentInput,
@@ -68,7 +69,11 @@ def _an_id(value: str) -> str:
 
 
 Id = Annotated[str, AfterValidator(_an_id)]
-Email = Annotated[str, AfterValidator(well_formed_email)]
+Email = Annotated[str, AfterValidator(no_control_characters), AfterValidator(well_formed_email)]
+# Free text: printable only (domain/cohort/cells.py).
+Text = Annotated[str, AfterValidator(no_control_characters)]
+# What the directory and exports show as a name: printable, and never a formula.
+Name = Annotated[str, AfterValidator(no_control_characters), AfterValidator(not_a_formula)]
 
 
 class DbsCheck(StrEnum):
@@ -84,9 +89,9 @@ class _Strict(BaseModel):
 
 class CohortHeader(_Strict):
     cohort_id: Id
-    hub: str
+    hub: Name
     start_date: date
-    programme_version: str = CURRENT_PROGRAMME_VERSION  # a new cohort follows the current
+    programme_version: Text = CURRENT_PROGRAMME_VERSION  # a new cohort follows the current
     time_scale: TimeScale = 1.0
     ops_lead: Id
     institute_lead: Id
@@ -102,13 +107,13 @@ class CohortHeader(_Strict):
 
 class ParticipantRow(_Strict):
     participant_id: Id
-    name: str
+    name: Name
     email: Email
     employer_id: Id
-    employer: str
+    employer: Name
     home_id: Id
-    home: str
-    cqc_location_id: str
+    home: Name
+    cqc_location_id: Text
     registered_manager: Id
     mentor: Id
     development_lead: Id
@@ -120,7 +125,7 @@ class ParticipantRow(_Strict):
 
 class PersonEntry(_Strict):
     person_id: Id
-    name: str
+    name: Name
     email: Email
 
 

@@ -1,7 +1,9 @@
 """Reading a cohort file's text, CSV exported from a spreadsheet or YAML, into located
 records (row 4, participant 3, ...) for the intake rules in domain.cohort.intake to check.
 
-Pure: the caller reads the file and passes today's date for the start-date rule.
+Pure: the caller reads the file's bytes (`decode_cohort_file` makes them text, or says
+what the file is and how to save it as CSV UTF-8) and passes today's date for the
+start-date rule.
 """
 
 from __future__ import annotations
@@ -22,12 +24,44 @@ from domain.cohort.intake import (
     PARTICIPANT_REFERENCES,
     CohortIntake,
     IntakeCheck,
+    InvalidCohortFile,
     Problem,
     RawCohortFile,
     Record,
 )
 
 FileFormat = Literal["csv", "yaml"]
+
+# How to save a spreadsheet so this reads it, said wherever a file is saved otherwise.
+SAVE_AS_CSV_UTF8 = (
+    'open it in the spreadsheet and save it again as "CSV UTF-8 (Comma delimited) (*.csv)" '
+    "(Excel: File > Save As; LibreOffice: Save As \"Text CSV\", character set Unicode (UTF-8), "
+    "field delimiter ,)"
+)
+
+
+def _not_text(message: str) -> InvalidCohortFile:
+    return InvalidCohortFile([Problem(where="the file", field=None, message=message)])
+
+
+def decode_cohort_file(data: bytes) -> str:
+    """The text of a cohort file saved as UTF-8 (with or without a byte-order mark);
+    InvalidCohortFile saying what it is instead, and how to save it, otherwise."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(data) >= 4 and data.count(0) >= len(data) // 4
+    ):
+        raise _not_text(
+            'it is UTF-16 text, as Excel saves "Unicode Text (*.txt)", not CSV UTF-8: '
+            + SAVE_AS_CSV_UTF8
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _not_text(
+            f"it is not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}; "
+            'a spreadsheet\'s plain "CSV" is saved in the computer\'s own encoding): '
+            + SAVE_AS_CSV_UTF8
+        ) from None
 
 
 def read_cohort_file(text: str, file_format: FileFormat, *, today: date) -> CohortIntake:
@@ -63,6 +97,18 @@ def _read_csv(text: str) -> RawCohortFile:
         return raw
     columns = [c.strip() for c in rows[header_at]]
     header_where = f"row {header_at + 1}"
+    separator = _other_separator(columns)
+    if separator is not None:
+        raw.problems.append(
+            Problem(
+                where=header_where,
+                field=None,
+                message=f"the columns are separated by {separator}, not commas (a spreadsheet "
+                "set to another country's list separator saves CSV that way): "
+                + SAVE_AS_CSV_UTF8,
+            )
+        )
+        return raw
     for name, count in Counter(columns).items():
         if count > 1:
             raw.problems.append(
@@ -107,6 +153,18 @@ def _read_csv(text: str) -> RawCohortFile:
             if "name" in person or "email" in person:
                 raw.people.append(Record(where, person | {"_column": reference}))
     return raw
+
+
+def _other_separator(columns: list[str]) -> str | None:
+    """The separator the header was written with, when it is not a comma: one cell that
+    splits into known columns on a semicolon or a tab."""
+    if len(columns) != 1:
+        return None
+    for separator, name in ((";", "semicolons (;)"), ("\t", "tabs")):
+        cells = [cell.strip().strip('"') for cell in columns[0].split(separator)]
+        if len(cells) > 1 and sum(cell in CSV_COLUMNS for cell in cells) >= 2:
+            return name
+    return None
 
 
 def _read_yaml(text: str) -> RawCohortFile:

@@ -13,6 +13,7 @@ from scls.cli.db import db
 from scls.cli.dev import dev
 from scls.cli.health import health
 from scls.cli.interventions import interventions
+from scls.cli.keys import keys
 from scls.cli.participant import participant
 from scls.cli.people import people
 from scls.cli.projections import projections
@@ -48,6 +49,7 @@ app.add_typer(report, name="report")
 app.add_typer(evidence, name="evidence")
 app.add_typer(reports, name="reports")
 app.add_typer(reviews, name="reviews")
+app.add_typer(keys, name="keys")
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ from domain.cohort.intake import (
     check_in_no_other_cohort,
     check_no_newcomers,
 )
-from domain.cohort.intake_file import FileFormat, read_cohort_file
+from domain.cohort.intake_file import FileFormat, decode_cohort_file, read_cohort_file
 from domain.errors import InvalidCohort
 from scls.cli.common import settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
@@ -77,13 +77,11 @@ def checked_file(path: Path, as_json: bool) -> CohortIntake:
     if file_format is None:
         fail(f"{path}: a cohort file is .csv, .yaml or .yml")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
     except OSError as error:
         fail(f"cannot read {path}: {error.strerror or error}")
-    except UnicodeDecodeError as error:
-        fail(f"{path} is not UTF-8 text: {error}")
     try:
-        return read_cohort_file(text, file_format, today=today())
+        return read_cohort_file(decode_cohort_file(data), file_format, today=today())
     except InvalidCohortFile as invalid:
         if as_json:
             problems = [p.model_dump() for p in invalid.problems]

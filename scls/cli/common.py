@@ -31,7 +31,20 @@ def named(person: str, names: Mapping[str, str]) -> str:
 
 
 def database_url(settings: Settings) -> str:
-    """SCLS_DATABASE_URL, or else the embedded Postgres that `scls dev` runs."""
+    """SCLS_DATABASE_URL, or else the embedded Postgres that `scls dev` runs, as the
+    application role's login."""
+    if settings.database_url is not None:
+        return settings.database_url
+    from scls.stack.postgres_embedded import EmbeddedPostgres
+
+    return EmbeddedPostgres(settings.data_dir, port=settings.dev_postgres_port).app_dsn
+
+
+def owner_database_url(settings: Settings) -> str:
+    """Where migrations run: SCLS_DATABASE_OWNER_URL, else SCLS_DATABASE_URL, else the
+    embedded Postgres's superuser."""
+    if settings.database_owner_url is not None:
+        return settings.database_owner_url
     if settings.database_url is not None:
         return settings.database_url
     from scls.stack.postgres_embedded import EmbeddedPostgres
@@ -68,6 +81,6 @@ async def migrate_database(settings: Settings) -> list[str]:
     from store.migrate import migrate
 
     try:
-        return await migrate(database_url(settings))
+        return await migrate(owner_database_url(settings))
     except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as error:
         raise _unreachable(settings, error) from error

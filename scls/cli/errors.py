@@ -13,6 +13,7 @@ from typing import NoReturn, ParamSpec, TypeVar
 import typer
 
 from scls.cli.output import console
+from scls.payload_keys import PayloadKeyError
 from scls.settings import SettingsError
 from scls.stack.errors import StackError
 from scls.temporal import TemporalConnectionError
@@ -35,6 +36,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
         StackError,
         TemporalConnectionError,
         DatabaseUnavailable,
+        PayloadKeyError,
     ]
     try:
         from store.migrate import MigrationError

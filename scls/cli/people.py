@@ -149,7 +149,8 @@ async def _people(settings: Settings, role: Role | None) -> list[Person]:
 def set_password_command(
     person: Annotated[str, typer.Argument(help="The person's id.")],
 ) -> None:
-    """Set PERSON's password for the web console: asked at the prompt, or read from stdin."""
+    """Set PERSON's password for the web console: asked at the prompt, or read from stdin.
+    Their console sessions end: whoever knew the old password is signed out too."""
     import sys
 
     from store.web_accounts import WeakPassword, check_password
@@ -162,15 +163,35 @@ def set_password_command(
         check_password(password)
     except WeakPassword as weak:
         fail(str(weak))
-    asyncio.run(_set_password(settings_and_logging(), person, password))
-    typer.echo(f"password set for {person}")
+    ended = asyncio.run(_set_password(settings_and_logging(), person, password))
+    typer.echo(f"password set for {person}" + (f"; {ended} session(s) ended" if ended else ""))
 
 
-async def _set_password(settings: Settings, person: str, password: str) -> None:
+async def _set_password(settings: Settings, person: str, password: str) -> int:
     from store.web_accounts import UnknownPerson, set_password
+    from store.web_sessions import end_sessions_of
 
     async with migrated_database(settings) as pool:
         try:
             await set_password(pool, person, password)
         except UnknownPerson as unknown:
             fail(f"{unknown}; load them with `scls people load` first")
+        return await end_sessions_of(pool, person)
+
+
+@people.command("end-sessions")
+@expected_errors
+def end_sessions_command(
+    person: Annotated[str, typer.Argument(help="The person's id.")],
+) -> None:
+    """End every web console session of PERSON at once (a lost phone, a leaver): each of
+    their browsers is sent to sign in again."""
+    ended = asyncio.run(_end_sessions(settings_and_logging(), person))
+    typer.echo(f"{ended} session{'' if ended == 1 else 's'} of {person} ended")
+
+
+async def _end_sessions(settings: Settings, person: str) -> int:
+    from store.web_sessions import end_sessions_of
+
+    async with migrated_database(settings) as pool:
+        return await end_sessions_of(pool, person)

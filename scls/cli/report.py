@@ -2,13 +2,13 @@
 
 `report cohort COHORT` gives the Programme Manual's success measures the engine knows
 of: recruited, progressing, completed, withdrawn (with destinations), and time spent in
-each phase in programme days. CSV has one measure a row: measure, breakdown, value.
+each phase in programme days. CSV has one measure a row: measure, breakdown, value (cells
+a spreadsheet would run as a formula are neutralised, scls/spreadsheet.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
 import sys
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ from scls.cli.errors import expected_errors
 from scls.cli.output import console
 from scls.cli.tasks import migrated_database
 from scls.settings import Settings
+from scls.spreadsheet import write_csv
 
 if TYPE_CHECKING:
     from domain.cohort.report import SuccessMeasures
@@ -54,9 +55,7 @@ def cohort_command(
         return
     rows = measures_rows(measures)
     if report_format is ReportFormat.CSV:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(("measure", "breakdown", "value"))
-        writer.writerows(rows)
+        write_csv(sys.stdout, ("measure", "breakdown", "value"), rows)
         return
     table = Table("measure", "breakdown", "value", title=f"cohort {cohort_id}")
     for row in rows:

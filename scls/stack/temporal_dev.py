@@ -67,12 +67,15 @@ class TemporalDevServer:
         ui_port: int,
         namespace: str = "default",
         binary: Path | None = None,
+        codec_endpoint: str | None = None,
     ) -> None:
         self.folder = data_dir / "temporal"
         self.port = port
         self.ui_port = ui_port
         self.namespace = namespace
         self.binary = binary
+        # The Web UI decodes payloads there (the console's /codec).
+        self.codec_endpoint = codec_endpoint
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -114,6 +117,8 @@ class TemporalDevServer:
             "--log-level",
             "warn",
         ]
+        if self.codec_endpoint is not None:
+            command += ["--ui-codec-endpoint", self.codec_endpoint]
         if self.namespace != "default":
             command += ["--namespace", self.namespace]
         for key in SEARCH_ATTRIBUTES:

@@ -1,5 +1,6 @@
-"""The web console's app: its routers, signed-cookie sessions, the form-token check on
-every POST, and error pages in plain words."""
+"""The web console's app: its routers, sessions (a signed cookie holding a server-side
+session's token), the form-token check on every POST, security headers on every answer,
+the codec endpoint for the Temporal Web UI and CLI, and error pages in plain words."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from scls.payload_codec import EncryptionCodec
 from scls.web import (
     auth,
     coaching,
@@ -23,15 +25,29 @@ from scls.web import (
     tasks,
     work,
 )
+from scls.web.codec import CODEC_PATH, codec_app
+from scls.web.headers import SecurityHeaders
 from scls.web.pages import render
 from scls.web.services import WebServices
 from scls.web.session import SignInRequired, check_csrf
+from store.web_sessions import SESSION_LIFETIME
 
 SESSION_COOKIE = "scls_session"
-SESSION_HOURS = 12  # a shift and a half; then sign in again
 
 
-def create_app(services: WebServices, secret: str, *, https_only: bool = False) -> FastAPI:
+def create_app(
+    services: WebServices,
+    secret: str,
+    *,
+    https_only: bool | None = None,
+    codec: EncryptionCodec | None = None,
+    codec_token: str | None = None,
+) -> FastAPI:
+    """The console. Cookies carry the Secure flag when `https_only` (default: the settings'
+    SCLS_WEB_SECURE_COOKIES, on when SCLS_WEB_BASE_URL is https); with a `codec` and its
+    `codec_token`, the codec endpoint is served at /codec."""
+    if https_only is None:
+        https_only = services.settings.secure_cookies
     app = FastAPI(
         title="Social Care Leaders Scheme",
         docs_url=None,
@@ -44,11 +60,15 @@ def create_app(services: WebServices, secret: str, *, https_only: bool = False) 
         SessionMiddleware,
         secret_key=secret,
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_HOURS * 3600,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
         same_site="lax",
         https_only=https_only,
     )
+    # Added last, so it wraps everything: error pages and the codec's answers get them too.
+    app.add_middleware(SecurityHeaders, https=https_only)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    if codec is not None and codec_token is not None:
+        app.mount(CODEC_PATH, codec_app(services, codec, codec_token))
     for module in (auth, tasks, my_programme, participants, coaching, cohorts, conferences, work):
         app.include_router(module.router)
 

@@ -2,11 +2,16 @@
 
 A link in a mail is opened by a page that asks to confirm: mail scanners fetch links
 before people do, and a single-use link must not be spent by them.
+
+Password guessing is throttled per account and per client address (store/web_sessions.py):
+past the limit the page says until when, answers 429, and checks no password. Each
+failure is logged at warning with the account's hash, never the login typed.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
 import aiosmtplib
@@ -24,6 +29,16 @@ from store.web_accounts import (
     new_sign_in_link,
     person_with_password,
     redeem_sign_in_link,
+)
+from store.web_sessions import (
+    ACCOUNT_LIMIT,
+    CLIENT_LIMIT,
+    WINDOW,
+    Lockout,
+    account_key,
+    clear_account_failures,
+    lockout,
+    record_failure,
 )
 
 router = APIRouter()
@@ -58,8 +73,30 @@ async def sign_in(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = LANDING,
 ) -> HTMLResponse | RedirectResponse:
+    account, client = account_key(login), _client(request)
+    locked = await lockout(found.pool, account, client)
+    if locked is not None:
+        log.warning(
+            "sign-in refused while locked",
+            account=account.hex()[:16],
+            client=client,
+            locked=locked.what,
+            until=locked.until.isoformat(),
+        )
+        return _locked_page(request, next, login, locked)
     person = await person_with_password(found.pool, login, password)
     if person is None:
+        account_failures, client_failures = await record_failure(found.pool, account, client)
+        log.warning(
+            "sign-in failed",
+            account=account.hex()[:16],
+            client=client,
+            account_failures=account_failures,
+            client_failures=client_failures,
+        )
+        locked = await lockout(found.pool, account, client)
+        if locked is not None:
+            return _locked_page(request, next, login, locked)
         return render(
             request,
             "sign_in.html",
@@ -70,8 +107,38 @@ async def sign_in(
             },
             status=401,
         )
-    start_session(request, person.person_id)
+    await clear_account_failures(found.pool, account)
+    await start_session(request, person.person_id)
     return RedirectResponse(_local(next), status_code=303)
+
+
+def _client(request: Request) -> str:
+    """The client's address (uvicorn takes it from X-Forwarded-For behind a trusted proxy)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _locked_page(request: Request, next: str, login: str, locked: Lockout) -> HTMLResponse:
+    minutes = int(WINDOW.total_seconds() // 60)
+    if locked.what == "account":
+        why = (
+            f"There have been {ACCOUNT_LIMIT} failed sign-ins for this account in "
+            f"{minutes} minutes"
+        )
+    else:
+        why = (
+            f"There have been {CLIENT_LIMIT} failed sign-ins from your network address in "
+            f"{minutes} minutes"
+        )
+    error = (
+        f"{why}, so signing in with a password is locked until "
+        f"{locked.until:%H:%M} UTC. Try again then, or ask for a sign-in link by mail below."
+    )
+    response = render(
+        request, "sign_in.html", {"next": _local(next), "login": login, "error": error}, status=429
+    )
+    wait = max(1, int((locked.until - datetime.now(UTC)).total_seconds()))
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @router.post("/sign-in/mail", response_class=HTMLResponse)
@@ -129,12 +196,12 @@ async def use_link(
             },
             status=400,
         )
-    start_session(request, person_id)
+    await start_session(request, person_id)
     return RedirectResponse(LANDING, status_code=303)
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> RedirectResponse:
-    end_session(request)
+    await end_session(request)
     flash(request, "You are signed out.")
     return RedirectResponse("/sign-in", status_code=303)

@@ -1,6 +1,8 @@
 """A participant's record as the pages read it: their state from the progress read model
-(refused with 403 to anyone the access rules do not let see it) and their events in
-plain words."""
+and their events in plain words.
+
+Someone the access rules do not let see a participant gets the same 404, word for word,
+as for a participant who does not exist: the answer must not tell which ids are real."""
 
 from __future__ import annotations
 
@@ -24,13 +26,11 @@ async def visible_participant(
     pool: asyncpg.Pool | Connection, viewer: Viewer, participant_id: str, now: datetime
 ) -> ParticipantState:
     state = await PARTICIPANT_PROGRESS.load(pool, participant_id)
-    if state is None:
-        raise HTTPException(404, f"There is no participant {participant_id}.")
-    if not may_view_participant(viewer, state, now):
+    if state is None or not may_view_participant(viewer, state, now):
         raise HTTPException(
-            403,
-            f"You may not see participant {participant_id}: you are not part of their "
-            "support and hold none of their tasks.",
+            404,
+            f"There is no participant {participant_id} that you may see: you see those "
+            "you support or hold a task of.",
         )
     return state
 

@@ -75,14 +75,22 @@ async def serve(
 
 
 async def serve_web(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
-    """The console as configured, with its own pool, until `stop` is set."""
+    """The console as configured, with its own pool, until `stop` is set. The payload keys
+    are read first: without them the console could neither send to Temporal nor serve
+    the codec endpoint."""
+    from scls.payload_codec import EncryptionCodec
+    from scls.payload_keys import load_keyring
     from scls.temporal import connect
+    from scls.web.codec import codec_token
     from store.pool import open_pool
 
+    codec = EncryptionCodec(load_keyring(settings))
     pool = await open_pool(database_url)
     try:
         services = WebServices(pool=pool, settings=settings, connect=lambda: connect(settings))
-        app = create_app(services, web_secret(settings))
+        app = create_app(
+            services, web_secret(settings), codec=codec, codec_token=codec_token(settings)
+        )
         await serve(app, settings.web_host, settings.web_port, stop)
     finally:
         await pool.close()

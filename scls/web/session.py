@@ -1,22 +1,29 @@
 """Who is signed in, and the form token that proves a POST came from our own page.
 
-The session lives in a cookie signed with the console's secret (Starlette's
-SessionMiddleware): the person's id, a CSRF token, and a one-off message for the next
-page. Every POST must carry the session's token, checked for the whole app at once, so a
-form cannot forget it. Signing in starts a fresh session (a new token), so a session id
-planted before sign-in is worth nothing after it.
+Who is signed in is kept on the server (store/web_sessions.py): the cookie, signed with
+the console's secret (Starlette's SessionMiddleware), carries a random session token, the
+form token and a one-off message for the next page, never who the person is. Signing
+out deletes the session on the server, so a copy of the cookie opens nothing after it.
+Every POST must carry the session's form token, checked for the whole app at once, so a
+form cannot forget it. Signing in starts a fresh session (a new form token too), so a
+session planted before sign-in is worth nothing after it.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
+import asyncpg
 from fastapi import HTTPException, Request
 
 from domain.access import Viewer
 from domain.people import Person
 from scls.web.services import services
+from store import web_sessions
 from store.directory import person
+from store.pool import Connection
 
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_FIELD = "csrf_token"
@@ -57,14 +64,29 @@ async def check_csrf(request: Request) -> None:
         )
 
 
-def start_session(request: Request, person_id: str) -> None:
+SESSION_KEY = "sid"
+
+
+async def start_session(request: Request, person_id: str) -> None:
+    token = await web_sessions.start_session(services(request).pool, person_id)
     request.session.clear()
-    request.session["person"] = person_id
+    request.session[SESSION_KEY] = token
     csrf_token(request)
 
 
-def end_session(request: Request) -> None:
+async def end_session(request: Request) -> None:
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        await web_sessions.end_session(services(request).pool, token)
     request.session.clear()
+
+
+async def session_person_id(
+    pool: asyncpg.Pool | Connection, session: Mapping[str, Any]
+) -> str | None:
+    """The person a cookie's session is live for, if any."""
+    token = session.get(SESSION_KEY)
+    return await web_sessions.session_person(pool, token) if isinstance(token, str) else None
 
 
 def flash(request: Request, message: str) -> None:
@@ -77,9 +99,11 @@ def take_flash(request: Request) -> str | None:
 
 
 async def signed_in(request: Request) -> Person:
-    """The signed-in person, looked up afresh (a role taken away counts at once)."""
-    person_id = request.session.get("person")
-    found = await person(services(request).pool, person_id) if isinstance(person_id, str) else None
+    """The signed-in person, looked up afresh (a session ended or a role taken away counts
+    at once)."""
+    pool = services(request).pool
+    person_id = await session_person_id(pool, request.session)
+    found = await person(pool, person_id) if person_id is not None else None
     if found is None:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(path if request.method in _SAFE_METHODS else "/")

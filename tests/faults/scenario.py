@@ -44,7 +44,6 @@ from typing import Any
 
 import asyncpg
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput
 from domain.ids import cohort_workflow_id, intervention_workflow_id, participant_workflow_id
@@ -58,6 +57,7 @@ from scls.stack.temporal_dev import TemporalDevServer
 from store.events import StoredEvent, read_stream
 from store.migrate import migrate
 from store.pool import open_pool
+from tests.payload_keys import TEST_CONVERTER, TEST_KEYS_TEXT
 from tests.workflows.programme_driver import eventually, wait_until_started
 from workflows.cohort import CohortRun, CohortWorkflow
 from workflows.participant import ParticipantWorkflow, TaskDecision
@@ -171,6 +171,7 @@ class Stack:
             # Nobody is in the people directory, so no mail is sent; the port is ours.
             SCLS_SMTP_PORT=str(free_port()),
             SCLS_LOG_FORMAT="json",
+            SCLS_PAYLOAD_KEYS=TEST_KEYS_TEXT,
         )
         self.worker = WorkerProcess(env, self.folder / "worker.log")
 
@@ -185,7 +186,7 @@ class Stack:
         self.temporal.stop()
 
     async def client(self) -> Client:
-        return await Client.connect(self.temporal.address, data_converter=pydantic_data_converter)
+        return await Client.connect(self.temporal.address, data_converter=TEST_CONVERTER)
 
 
 # --- the record, normalised -------------------------------------------------------------

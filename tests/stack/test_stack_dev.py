@@ -6,6 +6,7 @@ import asyncio
 import io
 import os
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -129,9 +130,14 @@ async def test_dev_starts_everything_and_stops_in_reverse(data_dir: Path) -> Non
         async with asyncio.timeout(180):
             await worker_started.wait()
             assert seen["temporal_address"] == f"127.0.0.1:{settings.dev_temporal_port}"
+            # The worker and console connect as the application role's login, not the
+            # superuser: the record is theirs to append to, never to change.
+            assert seen["database_url"].startswith("postgresql://scls@")
             connection = await asyncpg.connect(seen["database_url"], timeout=10)
             try:
                 assert await connection.fetchval("SELECT count(*) FROM schema_migrations") >= 1
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await connection.execute("ALTER TABLE events DISABLE TRIGGER ALL")
             finally:
                 await connection.close()
             client = await Client.connect(seen["temporal_address"])
@@ -141,6 +147,28 @@ async def test_dev_starts_everything_and_stops_in_reverse(data_dir: Path) -> Non
                 assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
                 assert "Sign in" in (await web.get("/sign-in")).text
             assert f"http://127.0.0.1:{settings.web_port}" in console.file.getvalue()  # type: ignore[attr-defined]
+            # The payload keys were made on this first start, for the owner's eyes only,
+            # and the Web UI decodes through the console's codec endpoint, which lets
+            # the UI's origin in and no one without the token or an ops session.
+            keys = data_dir / "payload-keys"
+            assert keys.is_file() and stat.S_IMODE(keys.stat().st_mode) == 0o600
+            codec = f"http://127.0.0.1:{settings.web_port}/codec"
+            ui = f"http://127.0.0.1:{settings.dev_temporal_ui_port}"
+            async with httpx.AsyncClient() as http:
+                ui_settings = (await http.get(f"{ui}/api/v1/settings")).json()
+                assert ui_settings["Codec"]["Endpoint"] == codec
+                refused = await http.post(
+                    f"{codec}/decode", json={"payloads": []}, headers={"Origin": ui}
+                )
+                assert refused.status_code == 401
+                assert refused.headers["access-control-allow-origin"] == ui
+                token = (data_dir / "codec-token").read_text().strip()
+                opened = await http.post(
+                    f"{codec}/decode",
+                    json={"payloads": []},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert opened.status_code == 200 and opened.json() == {"payloads": []}
             recorded = ChildRecord(data_dir).read()
             assert set(recorded) == {"postgres", "temporal"}
             pids = [int(str(entry["pid"])) for entry in recorded.values()]

@@ -5,7 +5,7 @@ Chromium driven by Playwright. Screenshots go to artifacts/screenshots/."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,11 +127,32 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
             await launched.close()
 
 
+# What Chromium refused under the console's Content-Security-Policy during a test: an
+# inline style or script left in a template shows up here, and fails the test.
+CSP_VIOLATIONS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, CSP_VIOLATIONS
+
+
 async def new_page(browser: Browser, *, phone: bool = False) -> Page:
     """A fresh browser context (its own cookies), desktop or phone sized."""
     size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
     context = await browser.new_context(viewport=size)
-    return await context.new_page()
+    page = await context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            CSP_VIOLATIONS.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return page
 
 
 async def sign_in(page: Page, url: str, login: str, lands_on: str = "/tasks") -> None:

@@ -185,11 +185,17 @@ async def test_an_assessor_cannot_open_another_homes_participant(
     await sign_in(page, url, "p-assessor-2@scls.test")
     await page.goto(f"{url}/participants/P-ben")  # her own home's participant
     assert "Ben Begin" in await page.inner_text("h1")
+    # Someone she may not see gets the answer a participant who does not exist gets, so
+    # ids cannot be told apart by probing (it was 403 against 404 before).
     refused = await page.goto(f"{url}/participants/P-amy")
-    assert refused is not None and refused.status == 403
-    assert "You may not see participant P-amy" in await page.inner_text("[role=alert]")
+    assert refused is not None and refused.status == 404
+    hidden = await page.inner_text("main")
+    assert "There is no participant P-amy that you may see" in hidden
+    unknown = await page.goto(f"{url}/participants/P-nobody")
+    assert unknown is not None and unknown.status == 404
+    assert (await page.inner_text("main")).replace("P-nobody", "P-amy") == hidden
     task = await page.goto(f"{url}/tasks/P-amy/placement_review")
-    assert task is not None and task.status == 403
+    assert task is not None and task.status == 404
     # A forged answer, with a valid form token, is refused before it reaches the workflow.
     token = await page.locator("input[name=csrf_token]").first.get_attribute("value")
     forged = await page.request.post(
@@ -197,7 +203,7 @@ async def test_an_assessor_cannot_open_another_homes_participant(
         form={"csrf_token": token or "", "outcome": "approve"},
         max_redirects=0,
     )
-    assert forged.status == 403
+    assert forged.status == 404
     state = await participants["P-amy"].query(ParticipantWorkflow.state)
     assert state.tasks["placement_review"].is_open
     # Nor can they report a concern about her by posting the form themselves.
@@ -211,7 +217,7 @@ async def test_an_assessor_cannot_open_another_homes_participant(
         },
         max_redirects=0,
     )
-    assert concern.status == 403
+    assert concern.status == 404
     state = await participants["P-amy"].query(ParticipantWorkflow.state)
     assert not state.suspended  # (her fast timetable may open cases of its own)
     raised = await pool.fetchval(

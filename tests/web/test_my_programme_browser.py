@@ -289,12 +289,13 @@ async def test_a_participant_sees_their_programme_on_a_phone(
     await sign_in(desktop, url, "P-amy", lands_on="/my-programme")
     await screenshot(desktop, "my-programme")
 
-    # Her own staff page is My programme; another participant's page is refused.
+    # Her own staff page is My programme; another participant's page is not found.
     await desktop.goto(f"{url}/participants/P-amy")
     assert desktop.url == f"{url}/my-programme"
+    # Another participant's page answers as one that does not exist would.
     refused = await desktop.goto(f"{url}/participants/P-ben")
-    assert refused is not None and refused.status == 403
-    assert "You may not see participant P-ben" in await desktop.inner_text("[role=alert]")
+    assert refused is not None and refused.status == 404
+    assert "There is no participant P-ben that you may see" in await desktop.inner_text("main")
     assert await desktop.get_by_role("link", name="Cohorts").count() == 0
     own_notes = await desktop.goto(f"{url}/participants/P-amy/sessions/1")
     assert own_notes is not None and own_notes.status == 200

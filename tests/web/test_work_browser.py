@@ -166,15 +166,16 @@ async def test_amy_hands_in_evidence_and_her_assessor_approves_it(
     assert await desk.inner_text(".evidence-status") == "Signed off"
     await screenshot(desk, "evidence-desktop")
 
-    # Someone who may not see Amy gets neither her evidence nor its file.
+    # Someone who may not see Amy gets neither her evidence nor its file: both answer as
+    # if Amy did not exist.
     other = await new_page(browser)
     await sign_in(other, url, "p-assessor-2@scls.test")
     refused = await other.goto(f"{url}/participants/P-amy/evidence/2")
-    assert refused is not None and refused.status == 403
+    assert refused is not None and refused.status == 404
     state = await state_of(participants["P-amy"])
     sha = state.work["care_certificate.2"].items[0].documents[0].sha256
     refused = await other.goto(f"{url}/participants/P-amy/documents/{sha}")
-    assert refused is not None and refused.status == 403
+    assert refused is not None and refused.status == 404
 
 
 async def _sign(page: Page, url: str, who: str) -> None:
