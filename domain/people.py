@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -45,6 +46,19 @@ class Home(BaseModel):
     provider_id: str
 
 
+class MailPreference(StrEnum):
+    """How a person hears of their tasks: a mail for each reminder, or the weekly digest
+    only. Either way, escalations, reassignments and everything else come by mail as it
+    happens: only reminders wait for the digest."""
+
+    EACH_EVENT = "each_event"
+    DIGEST = "digest"
+
+    @property
+    def mails_each_reminder(self) -> bool:
+        return self is MailPreference.EACH_EVENT
+
+
 class Person(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -54,6 +68,7 @@ class Person(BaseModel):
     roles: frozenset[Role]
     home_id: str | None = None
     provider_id: str | None = None
+    mail: MailPreference = MailPreference.EACH_EVENT
 
     @field_validator("email")
     @classmethod
