@@ -1,5 +1,6 @@
 """The web console's app: its routers, signed-cookie sessions, the form-token check on
-every POST, and error pages in plain words."""
+every POST, and error pages in plain words; with probes and metrics (scls/probes.py) and,
+when tracing is on, a span per request."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from scls.probes import Readiness, add_probes
+from scls.tracing import trace_console
 from scls.web import auth, cohorts, participants, tasks
+from scls.web.metrics import RequestMetrics
 from scls.web.pages import render
 from scls.web.services import WebServices
 from scls.web.session import SignInRequired, check_csrf
 
 SESSION_COOKIE = "scls_session"
 SESSION_HOURS = 12  # a shift and a half; then sign in again
+STATIC = "/static"
 
 
 def create_app(services: WebServices, secret: str, *, https_only: bool = False) -> FastAPI:
@@ -39,9 +44,12 @@ def create_app(services: WebServices, secret: str, *, https_only: bool = False) 
         same_site="lax",
         https_only=https_only,
     )
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.add_middleware(RequestMetrics, mounts=(STATIC,))
+    app.mount(STATIC, StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in (auth, tasks, participants, cohorts):
         app.include_router(module.router)
+    add_probes(app, Readiness(services.pool, services.temporal))
+    trace_console(app, services.settings)
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, error: SignInRequired) -> RedirectResponse:

@@ -77,8 +77,10 @@ async def serve(
 async def serve_web(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
     """The console as configured, with its own pool, until `stop` is set."""
     from scls.temporal import connect
+    from scls.tracing import start_tracing
     from store.pool import open_pool
 
+    start_tracing(settings, "scls-console")
     pool = await open_pool(database_url)
     try:
         services = WebServices(pool=pool, settings=settings, connect=lambda: connect(settings))
