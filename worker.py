@@ -24,6 +24,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Interceptor, Worker, WorkerDeploymentConfig
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.digest import DigestActivities
 from activities.event_store import EventStoreActivities
 from activities.notifications import NotificationActivities
 from activities.placements import PlacementActivities
@@ -33,7 +34,7 @@ from scls.settings import Settings, load_settings
 from scls.stack.ports import require_free_ports
 from scls.temporal import connect
 from scls.tracing import start_tracing, stop_tracing
-from scls.web.server import serve
+from scls.web.server import serve, web_url
 from store.migrate import MigrationError, pending_migrations
 from store.pool import open_pool
 from store.read_models import PROJECTIONS
@@ -77,6 +78,7 @@ def build_worker(
     event_store = EventStoreActivities(pool, PROJECTIONS)
     notifications = NotificationActivities(pool, settings.smtp)
     placements = PlacementActivities(pool)
+    digests = DigestActivities(pool, settings.smtp, web_url(settings))
     return Worker(
         client,
         task_queue=task_queue,
@@ -85,6 +87,8 @@ def build_worker(
             event_store.append_events,
             notifications.send_notification,
             placements.participants_at_home,
+            digests.digest_recipients,
+            digests.send_digest,
         ],
         interceptors=[LogContextInterceptor(), *interceptors],
         workflow_runner=workflow_runner(),

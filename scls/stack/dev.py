@@ -2,8 +2,8 @@
 
 Order of start: Postgres (unless SCLS_DATABASE_URL is set), migrations, Temporal's dev
 server, the SMTP sink (unless SCLS_SMTP_HOST names a real mail server), then the worker
-and the web console in this process. Stop is the reverse, and also happens when any step
-of the start fails, so nothing is left running.
+and the web console in this process, and the schedules (the weekly digest). Stop is the
+reverse, and also happens when any step of the start fails, so nothing is left running.
 """
 
 from __future__ import annotations
@@ -228,6 +228,12 @@ async def _start_and_serve(
         await web_task
 
     undo.append(("web console", stop_web))
+
+    from scls.schedules import apply_schedules
+    from scls.temporal import connect
+
+    schedules = await apply_schedules(await connect(worker_settings), settings.temporal_task_queue)
+    console.print("schedules: " + ", ".join(f"{s} {a.value}" for s, a in schedules.items()))
 
     console.print(
         _panel(
