@@ -1,9 +1,11 @@
 """OpenTelemetry traces, off unless SCLS_OTLP_ENDPOINT names a collector.
 
 On, every Temporal client carries Temporal's TracingInterceptor (so a worker built on it
-traces workflows and activities too) and the console traces its requests: a manager's
-answer is one trace, from the console's request through the Update to the workflow's
-append. Spans carry ids (workflow, run, task queue) and never payloads.
+traces workflows and activities too) and the console traces its requests. A manager's
+answer can be followed from the console's request span, through the Update it sends, to
+the participant workflow validating and handling it and appending the events: the
+interceptor keeps a workflow's spans in the workflow's own trace and links each handler
+to its caller's span. Spans carry ids (workflow, run, task queue), never payloads.
 """
 
 from __future__ import annotations
