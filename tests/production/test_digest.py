@@ -5,8 +5,10 @@ the same week mails nobody. People who chose the digest only get no reminder mai
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -24,6 +26,7 @@ from scls.schedules import DIGEST_SCHEDULE_ID, Applied, apply_schedules
 from scls.settings import load_settings
 from scls.stack.smtp_sink import SmtpSink
 from store.directory import load_directory
+from tests.cli import run_cli_async, stack_env
 from tests.workflows.programme_driver import cohort_definition, eventually
 from worker import build_worker
 from workflows.digest import DigestSent
@@ -172,3 +175,60 @@ async def test_people_on_the_digest_only_get_no_reminder_mails_but_escalations_s
     assert (reminder.outcome, escalation.outcome) == (Delivery.DIGEST_ONLY, Delivery.SENT)
     assert [m["To"] for m in sink.messages()] == ["ops-1@scls.test"]
     assert await pool.fetchval("SELECT count(*) FROM outbox") == 1
+
+
+async def test_scls_schedules_apply_creates_the_schedule_then_updates_it(
+    dev_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    env = stack_env(
+        tmp_path,
+        SCLS_TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host,
+        SCLS_TEMPORAL_TASK_QUEUE=f"digest-{uuid.uuid4().hex[:8]}",
+    )
+    try:
+        first = await run_cli_async("schedules", "apply", env=env)
+        again = await run_cli_async("schedules", "apply", env=env)
+        described = await dev_env.client.get_schedule_handle(DIGEST_SCHEDULE_ID).describe()
+    finally:
+        await dev_env.client.get_schedule_handle(DIGEST_SCHEDULE_ID).delete()
+    assert (first.returncode, first.stdout) == (0, f"{DIGEST_SCHEDULE_ID}: created\n")
+    assert (again.returncode, again.stdout) == (0, f"{DIGEST_SCHEDULE_ID}: updated\n")
+    [monday_morning] = described.schedule.spec.calendars
+    assert (monday_morning.day_of_week[0].start, monday_morning.hour[0].start) == (1, 7)
+    assert described.schedule.spec.time_zone_name == "Europe/London"
+
+
+async def test_people_load_takes_each_persons_mail_choice_and_a_cohort_file_keeps_it(
+    pool: asyncpg.Pool, database_url: str, tmp_path: Path
+) -> None:
+    env = stack_env(tmp_path, SCLS_DATABASE_URL=database_url)
+    people = [
+        {
+            "person_id": "rm-1",
+            "display_name": "Rita",
+            "email": "rita@scls.test",
+            "roles": ["registered_manager"],
+            "mail": "digest",
+        },
+        {"person_id": "ops-1", "display_name": "Olu", "email": "olu@scls.test", "roles": ["ops"]},
+    ]
+    path = tmp_path / "directory.json"
+    path.write_text(json.dumps({"people": people}))
+    loaded = await run_cli_async("people", "load", str(path), env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    listed = await run_cli_async("people", "list", "--json", env=env)
+    assert {p["person_id"]: p["mail"] for p in json.loads(listed.stdout)} == {
+        "rm-1": "digest",
+        "ops-1": "each_event",
+    }
+    # A cohort file names people without a mail choice: theirs stays as they chose it.
+    await load_directory(
+        pool, Directory(people=(person("rm-1", Role.ASSESSOR),)), keep_other_roles=True
+    )
+    assert await pool.fetchval("SELECT mail FROM people WHERE person_id = 'rm-1'") == "digest"
+
+    people[1]["mail"] = "weekly"
+    path.write_text(json.dumps({"people": people}))
+    refused = await run_cli_async("people", "load", str(path), env=env)
+    assert refused.returncode == 2
+    assert "people[1] (ops-1).mail: Input should be 'each_event' or 'digest'" in refused.stderr
