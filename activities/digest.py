@@ -125,15 +125,16 @@ class DigestActivities:
     async def _cohorts(
         self, connection: Connection, request: DigestRequest, recipient: str
     ) -> RenderedMail | None:
-        counts = await cohort_counts(connection)
+        counts = await cohort_counts(connection, datetime.now(UTC))
         if not counts:
             return None
         cohorts = [
             CohortLine(
                 cohort_id=cohort.cohort_id,
-                participants=cohort.participants,
-                per_phase=cohort.per_phase,
-                per_rag=cohort.per_rag,
+                participants=cohort.headcount.participants,
+                per_phase={phase.value: n for phase, n in cohort.headcount.per_phase.items()},
+                per_rag={rag.value: n for rag, n in cohort.headcount.rag.items()},
+                at_risk=cohort.headcount.at_risk,
                 open_tasks=cohort.open_tasks,
                 overdue_tasks=cohort.overdue_tasks,
                 open_interventions=cohort.open_interventions,

@@ -16,11 +16,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.outbox import Delivery, Letter, Outbox
-from contracts.notifications import (
-    SEND_NOTIFICATION,
-    NotificationKind,
-    NotificationRequest,
-)
+from contracts.notifications import SEND_NOTIFICATION, NotificationRequest
 from domain.people import MailPreference
 from mail.smtp import SmtpSettings
 from mail.templates import render
@@ -76,10 +72,7 @@ class NotificationActivities:
                 type=UNKNOWN_RECIPIENT,
                 non_retryable=True,
             )
-        if (
-            request.kind is NotificationKind.TASK_REMINDER
-            and not MailPreference(recipient["mail"]).mails_each_reminder
-        ):
+        if not MailPreference(recipient["mail"]).by_mail(request.kind):
             return Delivery.DIGEST_ONLY
         participant = names.get(request.participant_id)
         if participant is None:

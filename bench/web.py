@@ -45,6 +45,7 @@ from scls.stack.ports import free_port
 from scls.web.app import create_app
 from scls.web.server import serve
 from scls.web.services import WebServices
+from store import rules_in_sql as rule
 from store.directory import load_directory
 from store.events import append
 from store.migrate import migrate
@@ -211,7 +212,8 @@ async def run(arguments: argparse.Namespace) -> int:
             counts = await pool.fetchrow(
                 "SELECT (SELECT count(*) FROM participant_progress) AS participants,"
                 " (SELECT count(*) FROM task_inbox) AS open,"
-                " (SELECT count(*) FROM task_inbox WHERE due_at <= now()) AS overdue,"
+                f" (SELECT count(*) FROM task_inbox WHERE {rule.overdue('due_at', 'now()')})"
+                " AS overdue,"
                 " (SELECT count(*) FROM task_inbox WHERE assignee = $1) AS rm_tasks,"
                 " (SELECT count(*) FROM intervention_case WHERE stage <> 'closed') AS cases,"
                 " (SELECT min(participant_id) FROM intervention_case) AS with_case",

@@ -6,6 +6,9 @@ they are part of that participant's support (Registered Manager, mentor, Develop
 Lead, coach, assessor, Institute lead, ops lead), hold one of their tasks, or stand in
 now for someone who holds one. Answering a task is the workflow's to allow or refuse;
 these rules decide whether the form is shown and whether the request reaches it at all.
+
+A participant sees their own record only, and the notes of a coaching or mentoring
+session are for the participant and the session's author alone.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from domain.participant.approvals import deciders
-from domain.participant.state import ParticipantState
+from domain.participant.state import ParticipantState, SupportSession
+from domain.participant.support_sessions import session_holder
+from domain.programme.support_sessions import SessionKind
 from domain.programme.tasks import Task
 from domain.roles import Role
 
@@ -86,3 +91,33 @@ def may_view_cohorts(viewer: Viewer) -> bool:
 
 def may_see_all_tasks(viewer: Viewer) -> bool:
     return viewer.is_ops
+
+
+# --- the participant's own record, and coaching and mentoring notes ----------------------
+
+
+def is_the_participant(viewer: Viewer, participant_id: str) -> bool:
+    """The participant themselves: they see their own record as My programme. Of other
+    participants, course partners included, they see names only: a peer is not part of
+    the support, so may_view_participant refuses them."""
+    return viewer.person_id == participant_id
+
+
+def may_read_session_notes(
+    viewer: Viewer, state: ParticipantState, session: SupportSession
+) -> bool:
+    """A session's notes are the participant's and their author's alone: not ops', not the
+    Registered Manager's nor anyone else's around the participant."""
+    return viewer.person_id in (state.participant_id, session.recorded_by)
+
+
+def sessions_to_record(viewer: Viewer, state: ParticipantState) -> tuple[SessionKind, ...]:
+    """The kinds of session to offer `viewer` the form for: those they hold with the
+    participant now. The workflow checks again when they record one."""
+    if state.enrolment is None or state.has_left:
+        return ()
+    return tuple(
+        cadence.kind
+        for cadence in state.programme.session_cadences
+        if session_holder(state, cadence.kind) == viewer.person_id
+    )

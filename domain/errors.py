@@ -79,6 +79,14 @@ class HomeTooSmall(InvalidCohort):
     pass
 
 
+class InAnotherCohort(InvalidCohort):
+    pass
+
+
+class CohortAlreadyStarted(InvalidCohort):
+    pass
+
+
 class WrongParticipant(DomainError):
     pass
 
@@ -105,6 +113,10 @@ class InvalidConcern(DomainError):
 
 
 class InvalidTimesheet(DomainError):
+    pass
+
+
+class InvalidSession(DomainError):
     pass
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from domain.mail import NotificationKind
 from domain.roles import Role
 
 # Deliberately plain: one @, no spaces, a dot in the domain. Deliverability is the mail
@@ -54,9 +55,9 @@ class MailPreference(StrEnum):
     EACH_EVENT = "each_event"
     DIGEST = "digest"
 
-    @property
-    def mails_each_reminder(self) -> bool:
-        return self is MailPreference.EACH_EVENT
+    def by_mail(self, kind: NotificationKind) -> bool:
+        """Whether a notification of `kind` is mailed to someone who chose this."""
+        return self is MailPreference.EACH_EVENT or kind is not NotificationKind.TASK_REMINDER
 
 
 class Person(BaseModel):

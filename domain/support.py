@@ -68,6 +68,10 @@ class SupportArrangements(BaseModel):
     ops_lead: str
     course_partners: tuple[str, ...] = ()
 
+    def role_holders(self) -> frozenset[str]:
+        """Everyone here in a role a task may be given to: all but the course partners."""
+        return frozenset(self.model_dump(exclude={"course_partners"}).values())
+
     def person_for(self, role: Role, participant_id: str) -> str:
         """Who answers a task given to `role` for this participant."""
         people = {

@@ -32,6 +32,7 @@ class CohortLine:
     participants: int
     per_phase: dict[str, int]
     per_rag: dict[str, int]
+    at_risk: int
     open_tasks: int
     overdue_tasks: int
     open_interventions: int
@@ -77,7 +78,7 @@ The week's summary of {{ cohorts|length }} cohort{{ "" if cohorts|length == 1 el
 {% for cohort in cohorts %}
 {{ cohort.cohort_id }}: {{ cohort.participants }} participants
   by phase: {{ counts(cohort.per_phase) }}
-  RAG: {{ counts(cohort.per_rag) }}
+  RAG: {{ counts(cohort.per_rag) }}; at risk: {{ cohort.at_risk }}
   tasks: {{ cohort.open_tasks }} open, {{ cohort.overdue_tasks }} overdue
   interventions open: {{ cohort.open_interventions }}
   {{ console }}/cohorts/{{ cohort.cohort_id }}

@@ -1,8 +1,8 @@
-"""Asking a participant's workflow (decide, reassign, delegate, raise a concern, ...) or an
-intervention's (propose, review) to act by Update, as the command line and the web
-console both do: the workflow's validator applies the scheme's rules, and a refusal comes
-back as `UpdateRefused` with the rule's reason in plain words; a workflow that cannot be
-asked at all is `WorkflowUnreachable`.
+"""Asking a participant's workflow (decide, reassign, delegate, raise a concern, ...), an
+intervention's (propose, review) or a cohort's (record attendance) to act by Update, as
+the command line and the web console both do: the workflow's validator applies the
+scheme's rules, and a refusal comes back as `UpdateRefused` with the rule's reason in
+plain words; a workflow that cannot be asked at all is `WorkflowUnreachable`.
 
 Updates are named by the handler itself (`ParticipantWorkflow.decide`), never by a string,
 so a renamed or retyped handler fails type checking here rather than in production.
@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from temporalio.client import Client, WorkflowHandle
     from temporalio.workflow import UpdateMethodMultiParam
 
+    from domain.cohort.state import CohortSummary
     from domain.intervention.case import CaseFile
     from domain.participant.state import ParticipantState
+    from workflows.cohort import CohortWorkflow
     from workflows.intervention import InterventionWorkflow
     from workflows.participant import ParticipantWorkflow
 
@@ -109,6 +111,20 @@ async def update_case(
     handle = client.get_workflow_handle(intervention_workflow_id(participant_id, case_number))
     what = f"intervention {case_number} of participant {participant_id}"
     return await _update(handle, what, update, argument, wait_seconds)
+
+
+async def update_cohort(
+    client: Client,
+    cohort_id: str,
+    update: UpdateMethodMultiParam[[CohortWorkflow, A], CohortSummary],
+    argument: A,
+    wait_seconds: float = UPDATE_TIMEOUT,
+) -> CohortSummary:
+    """Run `update` on the cohort's workflow; its summary after it."""
+    from domain.ids import cohort_workflow_id
+
+    handle = client.get_workflow_handle(cohort_workflow_id(cohort_id))
+    return await _update(handle, f"cohort {cohort_id}", update, argument, wait_seconds)
 
 
 async def _update(

@@ -5,13 +5,17 @@ models (so they answer when no worker runs)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import groupby
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict
 
+from domain.cohort.headcount import Headcount, headcount
 from domain.cohort.state import CohortState
+from domain.participant.standing import Standing
 from domain.participant.state import ParticipantState
+from domain.programme.phases import ParticipantStatus
 from store.cohort_summary import COHORT_SUMMARY
 from store.pool import Connection
 
@@ -27,32 +31,55 @@ class CohortListing(BaseModel):
     active: int
     completed: int
     withdrawn: int
-    at_risk: int  # active, amber or red
+    at_risk: int  # the domain's: on the programme, amber or red
+
+
+async def headcounts(pool: asyncpg.Pool | Connection) -> dict[str, Headcount]:
+    """Each cohort's headcount, by cohort id: the read model groups participants by the
+    columns the domain's standing needs, and the domain counts them."""
+    rows = await pool.fetch(
+        "SELECT cohort_id, status, phase, rag, count(*) AS n FROM participant_progress "
+        "GROUP BY cohort_id, status, phase, rag ORDER BY cohort_id"
+    )
+    return {
+        cohort_id: headcount(
+            (Standing.named(row["status"], row["phase"], row["rag"]), row["n"]) for row in group
+        )
+        for cohort_id, group in groupby(rows, key=lambda row: row["cohort_id"])
+    }
 
 
 async def cohorts(pool: asyncpg.Pool | Connection) -> list[CohortListing]:
     """Every cohort on record, the latest start first; counts from participants' own
     progress, which is never behind the cohort's view of them."""
-    rows = await pool.fetch(
-        """
-        WITH counts AS (
-            SELECT cohort_id,
-                   count(*) AS participants,
-                   count(*) FILTER (WHERE status = 'active') AS active,
-                   count(*) FILTER (WHERE status = 'completed') AS completed,
-                   count(*) FILTER (WHERE status = 'withdrawn') AS withdrawn,
-                   count(*) FILTER (WHERE status = 'active' AND rag <> 'green') AS at_risk
-            FROM participant_progress GROUP BY cohort_id
+    counted = await headcounts(pool)
+    opened = {
+        row["cohort_id"]: row
+        for row in await pool.fetch(
+            "SELECT cohort_id, hub, start_date, programme_version FROM cohort_summary"
         )
-        SELECT coalesce(s.cohort_id, c.cohort_id) AS cohort_id, s.hub, s.start_date,
-               s.programme_version, coalesce(c.participants, 0) AS participants,
-               coalesce(c.active, 0) AS active, coalesce(c.completed, 0) AS completed,
-               coalesce(c.withdrawn, 0) AS withdrawn, coalesce(c.at_risk, 0) AS at_risk
-        FROM cohort_summary s FULL JOIN counts c ON c.cohort_id = s.cohort_id
-        ORDER BY s.start_date DESC NULLS LAST, 1
-        """
-    )
-    return [CohortListing.model_validate(dict(row)) for row in rows]
+    }
+    listings = []
+    for cohort_id in opened.keys() | counted.keys():
+        opening = opened.get(cohort_id)
+        count = counted.get(cohort_id, Headcount())
+        listings.append(
+            CohortListing(
+                cohort_id=cohort_id,
+                hub=opening["hub"] if opening else None,
+                start_date=opening["start_date"] if opening else None,
+                programme_version=opening["programme_version"] if opening else None,
+                participants=count.participants,
+                active=count.per_status.get(ParticipantStatus.ACTIVE, 0),
+                completed=count.per_status.get(ParticipantStatus.COMPLETED, 0),
+                withdrawn=count.per_status.get(ParticipantStatus.WITHDRAWN, 0),
+                at_risk=count.at_risk,
+            )
+        )
+    # The latest start first, cohorts not yet opened on record last.
+    listings.sort(key=lambda c: c.cohort_id)
+    listings.sort(key=lambda c: c.start_date or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return listings
 
 
 async def cohort_state(pool: asyncpg.Pool | Connection, cohort_id: str) -> CohortState | None:

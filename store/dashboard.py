@@ -9,17 +9,17 @@ from datetime import datetime
 
 import asyncpg
 
+from domain.cohort.headcount import Headcount
 from domain.cohort.state import CohortState
+from store import rules_in_sql as rule
+from store.cohorts import headcounts
 from store.pool import Connection
 
 
 @dataclass
 class CohortCounts:
     cohort_id: str
-    participants: int = 0
-    per_phase: dict[str, int] = field(default_factory=dict)  # active participants
-    per_rag: dict[str, int] = field(default_factory=dict)  # active participants
-    per_status: dict[str, int] = field(default_factory=dict)
+    headcount: Headcount = field(default_factory=Headcount)
     open_tasks: int = 0
     overdue_tasks: int = 0
     open_interventions: int = 0
@@ -29,24 +29,19 @@ class CohortCounts:
 _OPEN_CASE = "stage <> 'closed'"
 
 
-async def cohort_counts(pool: asyncpg.Pool | Connection) -> dict[str, CohortCounts]:
-    """Every cohort with participants on record, by cohort id."""
-    counts: dict[str, CohortCounts] = {}
+async def cohort_counts(
+    pool: asyncpg.Pool | Connection, now: datetime
+) -> dict[str, CohortCounts]:
+    """Every cohort with participants on record, by cohort id; tasks overdue at `now`."""
+    counts = {
+        cohort_id: CohortCounts(cohort_id, counted)
+        for cohort_id, counted in (await headcounts(pool)).items()
+    }
     for row in await pool.fetch(
-        "SELECT cohort_id, phase, status, rag, count(*) AS n FROM participant_progress "
-        "GROUP BY cohort_id, phase, status, rag"
-    ):
-        cohort = counts.setdefault(row["cohort_id"], CohortCounts(row["cohort_id"]))
-        cohort.participants += row["n"]
-        status = row["status"]
-        cohort.per_status[status] = cohort.per_status.get(status, 0) + row["n"]
-        if status == "active":
-            phase = row["phase"] or "enrolment"
-            cohort.per_phase[phase] = cohort.per_phase.get(phase, 0) + row["n"]
-            cohort.per_rag[row["rag"]] = cohort.per_rag.get(row["rag"], 0) + row["n"]
-    for row in await pool.fetch(
-        "SELECT cohort_id, count(*) AS open, count(*) FILTER (WHERE due_at <= now()) AS overdue "
-        "FROM task_inbox GROUP BY cohort_id"
+        "SELECT cohort_id, count(*) AS open, "
+        f"count(*) FILTER (WHERE {rule.overdue('due_at', '$1')}) AS overdue "
+        "FROM task_inbox GROUP BY cohort_id",
+        now,
     ):
         cohort = counts.setdefault(row["cohort_id"], CohortCounts(row["cohort_id"]))
         cohort.open_tasks, cohort.overdue_tasks = row["open"], row["overdue"]
@@ -108,12 +103,13 @@ class ParticipantRow:
 
 
 async def cohort_participants(
-    pool: asyncpg.Pool | Connection, cohort_id: str
+    pool: asyncpg.Pool | Connection, cohort_id: str, now: datetime
 ) -> list[ParticipantRow]:
+    """The cohort's participants by name; tasks overdue at `now`."""
     rows = await pool.fetch(
         f"""
         SELECT p.participant_id, coalesce(person.display_name, p.participant_id) AS name,
-               p.state->'enrolment'->>'home_id' AS home_id, p.phase, p.status, p.rag,
+               p.home_id, p.phase, p.status, p.rag,
                p.next_due, coalesce(t.open, 0) AS open_tasks,
                coalesce(t.overdue, 0) AS overdue_tasks,
                coalesce((p.state->>'suspended')::boolean, false) AS suspended,
@@ -122,7 +118,7 @@ async def cohort_participants(
         LEFT JOIN people person ON person.person_id = p.participant_id
         LEFT JOIN (
             SELECT participant_id, count(*) AS open,
-                   count(*) FILTER (WHERE due_at <= now()) AS overdue
+                   count(*) FILTER (WHERE {rule.overdue("due_at", "$2")}) AS overdue
             FROM task_inbox WHERE cohort_id = $1 GROUP BY participant_id
         ) t ON t.participant_id = p.participant_id
         LEFT JOIN intervention_case c
@@ -131,5 +127,6 @@ async def cohort_participants(
         ORDER BY name, p.participant_id
         """,
         cohort_id,
+        now,
     )
     return [ParticipantRow(**dict(row)) for row in rows]

@@ -154,3 +154,14 @@ async def display_names(
     )
     names = {row["person_id"]: row["display_name"] for row in rows}
     return {person_id: names.get(person_id, person_id) for person_id in ids}
+
+
+async def people_by_id(
+    pool: asyncpg.Pool | Connection, person_ids: Iterable[str]
+) -> dict[str, Person]:
+    """The directory's entries (names and contact details) of those ids it has."""
+    rows = await pool.fetch(
+        f"SELECT {_PERSON_COLUMNS} FROM people WHERE person_id = ANY($1::text[])",
+        sorted(set(person_ids)),
+    )
+    return {row["person_id"]: _person(row) for row in rows}

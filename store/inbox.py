@@ -3,8 +3,8 @@
 `task_inbox` holds one row per open task and `task_delegation` every delegation granted on
 a participant, both kept from the participant's folded state in the append transaction.
 Nothing that depends on the clock is stored, because it would go stale between events:
-a task is overdue when `due_at <= now`, and a delegate stands in for an assignee while
-now is inside their window; both are worked out when the inbox is read.
+whether a task is overdue, and who stands in for an assignee now, are worked out when the
+inbox is read, by the domain's rules as store/rules_in_sql.py writes them in SQL.
 
 The projector does not fold events itself. It runs after PARTICIPANT_PROGRESS in the same
 transaction and copies the open tasks and delegations out of the state that projector has
@@ -27,6 +27,7 @@ from domain.participant.state import ParticipantState
 from domain.programme.tasks import TaskKind, TaskStatus
 from domain.rag import RagStatus
 from domain.roles import Role
+from store import rules_in_sql as rule
 from store.folded_state import FoldedStateProjector
 from store.pool import Connection
 
@@ -155,8 +156,8 @@ _DELEGATE = f"""
     LEFT JOIN LATERAL (
         SELECT d.to_person FROM task_delegation d
         WHERE d.participant_id = t.participant_id AND d.from_person = t.assignee
-          AND d.starts_at <= {_NOW} AND {_NOW} < d.until
-        ORDER BY d.delegation_id DESC LIMIT 1
+          AND {rule.covers("d", _NOW)}
+        ORDER BY {rule.latest_grant_first("d")} LIMIT 1
     ) AS delegation ON true
 """
 
@@ -172,7 +173,7 @@ def _sources(assignee_param: str | None) -> str:
          UNION
          SELECT i.* FROM task_delegation d
          JOIN task_inbox i ON i.participant_id = d.participant_id AND i.assignee = d.from_person
-         WHERE d.to_person = {assignee_param} AND d.starts_at <= {_NOW} AND {_NOW} < d.until
+         WHERE d.to_person = {assignee_param} AND {rule.covers("d", _NOW)}
         ) AS t
     """
 
@@ -193,7 +194,7 @@ async def open_tasks(
     """Open tasks matching every filter given, `sort` first, at most `limit`.
 
     `assignee` finds a person's inbox: the tasks assigned to them and those delegated to
-    them now. `overdue` True keeps only tasks due at or before now, False only the others.
+    them now. `overdue` True keeps only overdue tasks, False only the others.
     `now` is the database's clock unless given (tests, and "what will be overdue on ...").
     """
     if sort not in _ORDER_BY:
@@ -222,16 +223,16 @@ async def open_tasks(
         if value is not None:
             conditions.append(f"{column} = {parameter(str(value))}")
     if overdue is True:
-        conditions.append(f"t.due_at <= {_NOW}")
+        conditions.append(rule.overdue("t.due_at", _NOW))
     elif overdue is False:
-        conditions.append(f"t.due_at > {_NOW}")
+        conditions.append(rule.not_overdue("t.due_at", _NOW))
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     query = f"""
         SELECT t.task_id, t.participant_id,
                coalesce(participant.display_name, t.participant_id) AS participant_name,
                t.cohort_id, t.kind, t.title, t.phase, t.assignee,
                coalesce(assignee.display_name, t.assignee) AS assignee_name,
-               t.role, t.opened_at, t.due_at, t.due_at <= {_NOW} AS overdue,
+               t.role, t.opened_at, t.due_at, {rule.overdue("t.due_at", _NOW)} AS overdue,
                t.escalation_level,
                delegation.to_person AS delegate,
                CASE WHEN delegation.to_person IS NOT NULL
@@ -255,29 +256,11 @@ async def open_tasks(
 async def participants_to_delegate_for(
     pool: asyncpg.Pool | Connection, person: str
 ) -> list[str]:
-    """Where a delegation of `person`'s tasks must be granted, in id order: every
-    participant with an open task assigned to them, and every active participant they
-    support now (the people around them after any move), whose tasks for them may open
-    while they are away."""
+    """Where a delegation of `person`'s tasks must be granted, in id order: the
+    participants whose progress names them among the domain's delegators."""
     rows = await pool.fetch(
-        """
-        SELECT participant_id FROM task_inbox WHERE assignee = $1
-        UNION
-        SELECT participant_id FROM participant_progress
-        WHERE status = 'active'
-          AND $1 IN (
-            SELECT value FROM jsonb_each_text(
-              CASE
-                WHEN jsonb_typeof(state->'placement_support') = 'object'
-                  THEN state->'placement_support'
-                WHEN jsonb_typeof(state->'enrolment'->'support') = 'object'
-                  THEN state->'enrolment'->'support'
-                ELSE '{}'::jsonb
-              END
-            )
-          )
-        ORDER BY 1
-        """,
+        "SELECT participant_id FROM participant_progress WHERE delegators @> ARRAY[$1::text] "
+        "ORDER BY participant_id",
         person,
     )
     return [row["participant_id"] for row in rows]

@@ -39,18 +39,16 @@ INTERVENTION_CASES: FoldedStateProjector[CaseFile] = FoldedStateProjector(
     columns=_columns,
 )
 
-_ON_PROGRAMME = (ParticipantStatus.ACTIVE.value, ParticipantStatus.ON_BREAK.value)
-
 
 async def participants_at_home(
     connection: asyncpg.Pool | Connection, home_id: str, excluding: str
 ) -> int:
-    """Scheme participants placed at `home_id` now (active or on a break), besides one."""
+    """Scheme participants placed at `home_id` now (those on the programme), besides one."""
     count = await connection.fetchval(
         "SELECT count(*) FROM participant_progress "
         "WHERE home_id = $1 AND status = ANY($2::text[]) AND participant_id <> $3",
         home_id,
-        list(_ON_PROGRAMME),
+        [status.value for status in ParticipantStatus if status.on_programme],
         excluding,
     )
     return int(count)

@@ -2,6 +2,11 @@
 
 Migration files are `store/migrations/NNNN_name.sql`. An applied migration whose file has
 changed since is an error, not a silent skip: the schema would no longer match its record.
+
+A migration that changes what a read model keeps (a column the projectors fill from the
+domain) has the line REBUILD_READ_MODELS; once it is applied, every read model is rebuilt
+from the events by the projectors themselves, so no SQL need restate what the domain
+computes for the rows already there.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from pathlib import Path
 
 import asyncpg
 
-from store.pool import Connection
+from store.pool import Connection, init_connection
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+REBUILD_READ_MODELS = "-- then: rebuild the read models"
 
 # Any fixed key: two processes migrating the same database wait for each other.
 _ADVISORY_LOCK_KEY = 0x5C15_0001
@@ -33,6 +40,10 @@ class Migration:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
+
+    @property
+    def rebuilds_read_models(self) -> bool:
+        return REBUILD_READ_MODELS in self.sql.splitlines()
 
 
 def available_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -79,14 +90,16 @@ async def pending_migrations(connection: Connection) -> list[Migration]:
 
 
 async def migrate(dsn: str) -> list[str]:
-    """Apply every pending migration in order; return the names of those applied."""
+    """Apply every pending migration in order, then rebuild the read models if one of them
+    asks for it; return the names of those applied."""
     connection = await asyncpg.connect(dsn)
     try:
         await connection.execute("SELECT pg_advisory_lock($1)", _ADVISORY_LOCK_KEY)
         try:
             await _ensure_table(connection)
+            pending = await pending_migrations(connection)
             applied = []
-            for migration in await pending_migrations(connection):
+            for migration in pending:
                 async with connection.transaction():
                     await connection.execute(migration.sql)
                     await connection.execute(
@@ -97,6 +110,11 @@ async def migrate(dsn: str) -> list[str]:
                         migration.checksum,
                     )
                 applied.append(f"{migration.version}_{migration.name}")
+            if any(migration.rebuilds_read_models for migration in pending):
+                from store.read_models import PROJECTIONS
+
+                await init_connection(connection)
+                await PROJECTIONS.rebuild_on(connection)
             return applied
         finally:
             await connection.execute("SELECT pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)

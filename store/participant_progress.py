@@ -16,10 +16,11 @@ def _columns(state: ParticipantState) -> dict[str, Any]:
         "cohort_id": state.cohort_id,
         "home_id": state.home_id,
         "phase": state.phase.value if state.phase else None,
-        "status": state.status.value if state.status else "not_enrolled",
+        "status": state.standing.status_name,
         "rag": state.rag.value,
         "next_due": state.next_due,
         "expected_end": state.expected_end,
+        "delegators": sorted(state.delegators),
     }
 
 

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 
-async def _init_connection(connection: asyncpg.Connection) -> None:
+async def init_connection(connection: asyncpg.Connection) -> None:
+    """JSON columns as Python values: on every pooled connection, and on one of its own."""
     for type_name in ("json", "jsonb"):
         await connection.set_type_codec(
             type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
@@ -24,7 +25,7 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
 async def open_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """Open the process's pool; the caller closes it at shutdown."""
     pool: asyncpg.Pool[Any] | None = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection
+        dsn, min_size=min_size, max_size=max_size, init=init_connection
     )
     assert pool is not None  # create_pool only returns None when awaited lazily
     return pool

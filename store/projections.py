@@ -45,10 +45,15 @@ class Projections:
 
         One transaction: readers see the old read models until the new ones are complete.
         """
+        async with pool.acquire() as connection:
+            return await self.rebuild_on(connection, batch_size=batch_size)
+
+    async def rebuild_on(self, connection: Connection, *, batch_size: int = 2000) -> int:
+        """`rebuild` on the caller's connection, which decodes JSON as the pool's do."""
         from contracts.event_log import StoredEvent
 
         replayed = 0
-        async with pool.acquire() as connection, connection.transaction():
+        async with connection.transaction():
             tables = [table for projector in self.projectors for table in projector.tables]
             if tables:
                 await connection.execute(f"TRUNCATE {', '.join(tables)}")

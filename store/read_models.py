@@ -1,7 +1,7 @@
 """Every read model the event store keeps, in the order they are updated.
 
-The task inbox reads the participant state PARTICIPANT_PROGRESS has just written in the
-same transaction, so it must come after it.
+The task inbox and the session cadence read the participant state PARTICIPANT_PROGRESS has
+just written in the same transaction, so they must come after it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ from store.inbox import TaskInboxProjector
 from store.intervention_cases import INTERVENTION_CASES
 from store.participant_progress import PARTICIPANT_PROGRESS
 from store.projections import Projections
+from store.session_cadence import SessionCadenceProjector
 
 TASK_INBOX = TaskInboxProjector(PARTICIPANT_PROGRESS)
+SESSION_CADENCE = SessionCadenceProjector(PARTICIPANT_PROGRESS)
 
-PROJECTIONS = Projections([PARTICIPANT_PROGRESS, TASK_INBOX, COHORT_SUMMARY, INTERVENTION_CASES])
+PROJECTIONS = Projections(
+    [PARTICIPANT_PROGRESS, TASK_INBOX, SESSION_CADENCE, COHORT_SUMMARY, INTERVENTION_CASES]
+)

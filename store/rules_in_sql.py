@@ -26,6 +26,12 @@ def not_overdue(due_at: str, now: str) -> str:
     return f"NOT ({overdue(due_at, now)})"
 
 
+def session_missed(missed_from: str, now: str) -> str:
+    """domain.participant.support_sessions.SessionCadenceStatus.is_missed: at or past the
+    instant a kind of session counts as missed (twice its cadence without one)."""
+    return f"{missed_from} <= {now}"
+
+
 def covers(delegation: str, at: str) -> str:
     """domain.participant.state.Delegation.covers: from starts_at until, not including,
     until. `delegation` names a task_delegation row."""

@@ -30,12 +30,17 @@ def stack_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def run_cli(
-    *args: str, env: dict[str, str], cwd: Path | None = None, timeout: float = 60
+    *args: str,
+    env: dict[str, str],
+    cwd: Path | None = None,
+    timeout: float = 60,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "scls.cli", *args],
         env=env,
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -44,7 +49,7 @@ def run_cli(
 
 
 async def run_cli_async(
-    *args: str, env: dict[str, str], cwd: Path | None = None
+    *args: str, env: dict[str, str], cwd: Path | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`run_cli` from a test that also awaits servers: the event loop keeps running."""
-    return await asyncio.to_thread(run_cli, *args, env=env, cwd=cwd)
+    return await asyncio.to_thread(run_cli, *args, env=env, cwd=cwd, stdin=stdin)

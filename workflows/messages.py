@@ -21,6 +21,7 @@ DELEGATE = "delegate"  # update
 RAISE_CONCERN = "raise_concern"  # update
 SUBMIT_TIMESHEET = "submit_timesheet"  # update
 CHANGE_PROGRAMME = "change_programme"  # update
+RECORD_SESSION = "record_session"  # update: the coach or mentor records a session held
 RAISE_CONCERN_BY_SIGNAL = "raise_concern_by_signal"
 SUBMIT_TIMESHEET_BY_SIGNAL = "submit_timesheet_by_signal"
 APPLY_INTERVENTION_OUTCOME = "apply_intervention_outcome"  # signal, from the case's workflow

@@ -1,8 +1,6 @@
-"""Which recorded events call for a mail, and what the notification activity is asked.
-
-Requests carry person ids only; the activity looks names and addresses up in the
-directory. The event's id is the idempotency key, so a retried or replayed send finds the
-mail already gone.
+"""The notification activity as workflows call it: the mail the domain says an event
+calls for (domain.participant.mail), asked of the activity by person ids only and keyed
+by the event's id, so a retried or replayed send finds the mail already gone.
 """
 
 from __future__ import annotations
@@ -15,18 +13,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.notifications import (
-        SEND_NOTIFICATION,
-        NotificationKind,
-        NotificationRequest,
-    )
-    from domain.participant.events import (
-        DelegationEnded,
-        ParticipantEvent,
-        TaskEscalated,
-        TaskReassigned,
-        TaskReminderDue,
-    )
+    from contracts.notifications import SEND_NOTIFICATION, NotificationRequest
+    from domain.participant.events import ParticipantEvent
+    from domain.participant.mail import mail_for
 
 # A mail server may be down for hours; the mail waits for it.
 SEND_RETRY = RetryPolicy(
@@ -40,50 +29,15 @@ SEND_RETRY = RetryPolicy(
 def notification_for(
     event: ParticipantEvent, event_id: uuid.UUID, participant_id: str
 ) -> NotificationRequest | None:
-    common = {
-        "idempotency_key": str(event_id),
-        "participant_id": participant_id,
-        "workflow_id": workflow.info().workflow_id,
-    }
-    match event:
-        case TaskReminderDue():
-            return NotificationRequest(
-                kind=NotificationKind.TASK_REMINDER,
-                recipient=event.to_person,
-                task_id=event.task_id,
-                task_title=event.title,
-                due_at=event.due_at,
-                reminder_number=event.reminder_number,
-                **common,
-            )
-        case TaskEscalated():
-            return NotificationRequest(
-                kind=NotificationKind.TASK_ESCALATED,
-                recipient=event.to_person,
-                task_id=event.task_id,
-                task_title=event.title,
-                due_at=event.due_at,
-                escalation_level=event.level,
-                assignee=event.assignee,
-                **common,
-            )
-        case TaskReassigned():
-            return NotificationRequest(
-                kind=NotificationKind.TASK_REASSIGNED,
-                recipient=event.to_person,
-                task_id=event.task_id,
-                assignee=event.from_person,
-                **common,
-            )
-        case DelegationEnded():
-            return NotificationRequest(
-                kind=NotificationKind.DELEGATION_ENDED,
-                recipient=event.to_person,
-                assignee=event.from_person,
-                **common,
-            )
-        case _:
-            return None
+    mail = mail_for(event)
+    if mail is None:
+        return None
+    return NotificationRequest(
+        **mail.model_dump(),
+        idempotency_key=str(event_id),
+        participant_id=participant_id,
+        workflow_id=workflow.info().workflow_id,
+    )
 
 
 async def send(request: NotificationRequest) -> None:

@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         ParticipantCommand,
         RaiseConcern,
         ReassignTask,
+        RecordSession,
         SubmitTimesheet,
     )
     from domain.participant.decide import decide, refuse
@@ -308,6 +309,18 @@ class ParticipantWorkflow:
 
     @change_programme.validator
     def _validate_change_programme(self, command: ChangeProgramme) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def record_session(self, command: RecordSession) -> ParticipantState:
+        """The coach or mentor records a session they held. Its notes go on the record
+        only: the state returned, like every query's, does not carry them."""
+        async with self._appending:
+            await self._record(self._decided(command), command.by, causation_id="session")
+        return self._state
+
+    @record_session.validator
+    def _validate_record_session(self, command: RecordSession) -> None:
         self._decided(command)
 
     async def _apply_signalled(self, command: ParticipantCommand, actor: str) -> None:

@@ -28,6 +28,7 @@ from domain.errors import (
     DuplicateParticipant,
     HomeTooSmall,
     NotInCohort,
+    PersonNotAllowed,
     UnknownConference,
 )
 from domain.instants import UtcDatetime, require_utc
@@ -180,7 +181,16 @@ def record_attendance(
     recorded_by: str,
     now: datetime,
 ) -> list[CohortEvent]:
-    """Who came to a conference; refuses unknown conferences and people not in the cohort."""
+    """Who came to a conference, as the cohort's ops lead records it. What is recorded
+    adds to what is on record: a participant named again is recorded as now said, and
+    the event holds the conference's whole attendance. Refuses anyone but the ops lead,
+    unknown conferences and people not in the cohort."""
+    ops_lead = state.opening.ops_lead if state.opening else None
+    if recorded_by != ops_lead:
+        raise PersonNotAllowed(
+            f"{recorded_by} may not record attendance at the conferences of cohort "
+            f"{state.cohort_id}: only its ops lead {ops_lead} may"
+        )
     if number not in state.conferences:
         scheduled = ", ".join(str(n) for n in sorted(state.conferences)) or "none"
         raise UnknownConference(
@@ -197,11 +207,12 @@ def record_attendance(
         raise ContradictoryAttendance(
             f"{', '.join(both)} cannot be recorded as both attending and absent"
         )
+    on_record = state.conferences[number]
     return [
         ConferenceAttendanceRecorded(
             number=number,
-            attended=tuple(sorted(attended)),
-            absent=tuple(sorted(absent)),
+            attended=tuple(sorted((set(on_record.attended) - set(absent)) | set(attended))),
+            absent=tuple(sorted((set(on_record.absent) - set(attended)) | set(absent))),
             recorded_by=recorded_by,
             recorded_at=require_utc(now),
         )

@@ -12,14 +12,18 @@ development_lead, coach, assessor, ops_lead, institute_lead) is defined by the
 YAML: a `cohort` mapping with the cohort's fields, `people` (person_id, name, email) for
 everyone referenced, and `participants` with the same fields as a CSV row.
 
-Pure: the caller reads the file and passes today's date for the start-date rule.
+A checked file must also agree with what is on record before it starts anything: no
+participant in another cohort, and no one new for a cohort that has started.
+
+Pure: the caller reads the file, and what is on record, and passes today's date for the
+start-date rule.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
@@ -39,7 +43,13 @@ from domain.cohort.decide import (
     home_too_small,
     homes_too_small,
 )
-from domain.errors import InvalidCohort, UnknownProgrammeVersion
+from domain.cohort.state import CohortState
+from domain.errors import (
+    CohortAlreadyStarted,
+    InAnotherCohort,
+    InvalidCohort,
+    UnknownProgrammeVersion,
+)
 from domain.people import Directory, Home, Person, Provider, well_formed_email
 from domain.programme.definition import CURRENT_PROGRAMME_VERSION, get_programme
 from domain.roles import Role
@@ -454,6 +464,36 @@ class IntakeCheck:
                     for part in str(item["msg"]).removeprefix("Value error, ").split("; ")
                 ]
             ) from None
+
+
+# --- the checked file against what is on record ----------------------------------------
+
+
+def check_in_no_other_cohort(definition: CohortDefinition, on_record: Mapping[str, str]) -> None:
+    """A participant is in one cohort: refuses a file naming anyone on record in another.
+    `on_record` is the cohort each participant on record is in."""
+    elsewhere = sorted(
+        (p.participant_id, on_record[p.participant_id])
+        for p in definition.participants
+        if on_record.get(p.participant_id, definition.cohort_id) != definition.cohort_id
+    )
+    if elsewhere:
+        raise InAnotherCohort(
+            "; ".join(f"participant {pid} is already in cohort {other}" for pid, other in elsewhere)
+        )
+
+
+def check_no_newcomers(definition: CohortDefinition, started: CohortState | None) -> None:
+    """A cohort takes no one after it starts: refuses a file naming participants the
+    started cohort does not have. `started` is None while its opening is not on record."""
+    if started is None:
+        return
+    newcomers = sorted({p.participant_id for p in definition.participants} - started.members.keys())
+    if newcomers:
+        raise CohortAlreadyStarted(
+            f"{len(newcomers)} participant(s) in the file are not in it "
+            f"({', '.join(newcomers)}): a cohort takes no one after it starts"
+        )
 
 
 def _definition(header: CohortHeader, rows: list[ParticipantRow]) -> CohortDefinition:

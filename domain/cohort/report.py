@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.cohort.headcount import headcount
 from domain.cohort.state import CohortState, ConferenceRecord
 from domain.intervention.outcomes import InterventionCase
 from domain.participant.state import ParticipantState
@@ -54,19 +55,13 @@ class CohortStatus(BaseModel):
     next_conference: ConferenceRecord | None
 
 
-def _status(state: ParticipantState) -> str:
-    return state.status.value if state.status is not None else "not_enrolled"
-
-
 def cohort_status(
     cohort_id: str,
     cohort: CohortState | None,
     participants: Sequence[ParticipantState],
     now: datetime,
 ) -> CohortStatus:
-    staying = [p for p in participants if p.status is not None and not p.has_left]
-    phases = Counter(p.phase for p in staying if p.phase is not None)
-    rag = Counter(p.rag for p in staying)
+    counted = headcount((p.standing, 1) for p in participants)
     cases = sorted(
         (
             OpenIntervention(participant_id=p.participant_id, case=case)
@@ -80,19 +75,18 @@ def cohort_status(
         (OverdueTask(participant_id=pid, task=t) for pid, t in open_tasks if t.is_overdue(now)),
         key=lambda o: (o.task.due_at, o.participant_id, o.task.task_id),
     )
-    conferences = cohort.conferences.values() if cohort else ()
-    upcoming = sorted((c for c in conferences if c.ends_on > now), key=lambda c: c.starts_on)
+    upcoming = cohort.coming_conferences(now) if cohort else ()
     opening = cohort.opening if cohort else None
     return CohortStatus(
         cohort_id=cohort_id,
         hub=opening.hub if opening else None,
         start_date=opening.start_date if opening else None,
         programme_version=opening.programme_version if opening else None,
-        participants=len(participants),
-        per_status=dict(sorted(Counter(_status(p) for p in participants).items())),
-        per_phase={phase: phases[phase] for phase in Phase if phases[phase]},
-        rag={status: rag[status] for status in RagStatus if rag[status]},
-        suspended=sum(1 for p in staying if p.suspended),
+        participants=counted.participants,
+        per_status=counted.per_status,
+        per_phase=counted.per_phase,
+        rag=counted.rag,
+        suspended=sum(1 for p in participants if p.suspended and p.standing.on_programme),
         open_tasks=len(open_tasks),
         overdue=tuple(overdue),
         interventions=tuple(cases),
@@ -156,7 +150,7 @@ def success_measures(
     return SuccessMeasures(
         cohort_id=cohort_id,
         recruited=len(participants),
-        progressing=statuses[ParticipantStatus.ACTIVE] + statuses[ParticipantStatus.ON_BREAK],
+        progressing=sum(1 for p in participants if p.standing.on_programme),
         completed=statuses[ParticipantStatus.COMPLETED],
         withdrawn=statuses[ParticipantStatus.WITHDRAWN],
         destinations=dict(sorted(destinations.items())),

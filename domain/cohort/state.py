@@ -4,6 +4,7 @@ which phase, who is at risk, and conference attendance."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,8 +17,10 @@ from domain.cohort.events import (
     ParticipantJoined,
     ParticipantProgressed,
 )
+from domain.cohort.headcount import headcount
 from domain.errors import InconsistentHistory
 from domain.instants import UtcDatetime
+from domain.participant.standing import Standing
 from domain.programme.phases import ParticipantStatus, Phase
 from domain.rag import RagStatus
 
@@ -34,6 +37,10 @@ class MemberProgress(BaseModel):
     status: ParticipantStatus = ParticipantStatus.ACTIVE
     course_partners: tuple[str, ...] = ()
 
+    @property
+    def standing(self) -> Standing:
+        return Standing(status=self.status, phase=self.phase, rag=self.rag)
+
 
 class ConferenceRecord(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -46,6 +53,11 @@ class ConferenceRecord(BaseModel):
     absent: tuple[str, ...] = ()
     recorded_by: str | None = None
 
+    def is_coming(self, now: datetime) -> bool:
+        """Still running or yet to start. A conference runs from `starts_on` until, not
+        including, `ends_on` (the start plus its length), so at `ends_on` it is over."""
+        return self.ends_on > now
+
 
 class CohortSummary(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -53,8 +65,8 @@ class CohortSummary(BaseModel):
     cohort_id: str
     hub: str | None
     participants: int
-    per_phase: dict[Phase, int]  # active participants only
-    at_risk: int  # active participants with an amber or red RAG
+    per_phase: dict[Phase, int]  # those on the programme
+    at_risk: int  # on the programme with an amber or red RAG
     withdrawn: int
     completed: int
     conferences: tuple[ConferenceRecord, ...]
@@ -69,20 +81,21 @@ class CohortState(BaseModel):
     conferences: dict[int, ConferenceRecord] = {}
     version: int = 0
 
+    def coming_conferences(self, now: datetime) -> tuple[ConferenceRecord, ...]:
+        """The conferences still running or yet to start, the soonest first."""
+        coming = (c for c in self.conferences.values() if c.is_coming(now))
+        return tuple(sorted(coming, key=lambda c: c.starts_on))
+
     def summary(self) -> CohortSummary:
-        members = tuple(self.members.values())
-        active = [m for m in members if m.status == ParticipantStatus.ACTIVE]
-        per_phase = {
-            phase: count for phase in Phase if (count := sum(1 for m in active if m.phase == phase))
-        }
+        counted = headcount((m.standing, 1) for m in self.members.values())
         return CohortSummary(
             cohort_id=self.cohort_id,
             hub=self.opening.hub if self.opening else None,
-            participants=len(members),
-            per_phase=per_phase,
-            at_risk=sum(1 for m in active if m.rag != RagStatus.GREEN),
-            withdrawn=sum(1 for m in members if m.status == ParticipantStatus.WITHDRAWN),
-            completed=sum(1 for m in members if m.status == ParticipantStatus.COMPLETED),
+            participants=counted.participants,
+            per_phase=counted.per_phase,
+            at_risk=counted.at_risk,
+            withdrawn=counted.per_status.get(ParticipantStatus.WITHDRAWN, 0),
+            completed=counted.per_status.get(ParticipantStatus.COMPLETED, 0),
             conferences=tuple(self.conferences[n] for n in sorted(self.conferences)),
         )
 

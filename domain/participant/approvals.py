@@ -161,9 +161,14 @@ def check_delegation(
         )
     if to_person == from_person:
         raise InvalidDelegation(f"{from_person} cannot delegate to themselves")
+    check_delegation_window(starts_at, until)
+    if until <= now:
+        raise InvalidDelegation(f"a delegation until {_instant(until)} has already ended")
+
+
+def check_delegation_window(starts_at: datetime, until: datetime) -> None:
+    """A delegation ends after it starts (its window is [starts_at, until))."""
     if until <= starts_at:
         raise InvalidDelegation(
             f"a delegation must end after it starts: {_instant(starts_at)} to {_instant(until)}"
         )
-    if until <= now:
-        raise InvalidDelegation(f"a delegation until {_instant(until)} has already ended")

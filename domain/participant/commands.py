@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.instants import UtcDatetime
 from domain.intervention.outcomes import ConcernKind, InterventionOutcome, Severity
+from domain.programme.support_sessions import SessionKind, SessionTheme
 from domain.programme.tasks import Outcome
 from domain.support import SupportArrangements
 from domain.timescale import TimeScale
@@ -123,6 +124,22 @@ class ChangeProgramme(BaseModel):
     reason: str = Field(min_length=1)
 
 
+class RecordSession(BaseModel):
+    """The participant's coach records a coaching session, or their employer mentor a
+    mentoring session, after holding it. The rules (domain.participant.support_sessions)
+    check the rest, so every caller hears the same words."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["RecordSession"] = "RecordSession"
+    by: str
+    kind: SessionKind
+    held_on: date
+    minutes: int
+    themes: tuple[SessionTheme, ...]
+    notes: str | None = None
+
+
 ParticipantCommand = Annotated[
     Enrol
     | AdvanceTime
@@ -132,6 +149,7 @@ ParticipantCommand = Annotated[
     | RaiseConcern
     | SubmitTimesheet
     | ApplyInterventionOutcome
-    | ChangeProgramme,
+    | ChangeProgramme
+    | RecordSession,
     Field(discriminator="type"),
 ]

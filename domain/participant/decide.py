@@ -26,6 +26,7 @@ from domain.participant.commands import (
     ParticipantCommand,
     RaiseConcern,
     ReassignTask,
+    RecordSession,
     SubmitTimesheet,
 )
 from domain.participant.concerns import apply_outcome, raise_concern, record_timesheet
@@ -44,6 +45,7 @@ from domain.participant.programme_change import change_programme
 from domain.participant.state import (
     ParticipantState,
 )
+from domain.participant.support_sessions import record_session
 from domain.participant.timeline import due
 from domain.programme.definition import get_programme
 from domain.programme.phases import ParticipantStatus, Phase
@@ -81,6 +83,9 @@ def decide(
         case ChangeProgramme():
             _require_on_programme(current, "their programme can no longer change")
             decided = change_programme(current, command, now)
+        case RecordSession():
+            _require_on_programme(current, "sessions can no longer be recorded")
+            decided = record_session(current, command, now)
     return [*caught_up, *decided, *due(_apply(current, decided), now)]
 
 

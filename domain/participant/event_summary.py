@@ -29,6 +29,7 @@ from domain.participant.events import (
     ProgrammeCompleted,
     ProgrammeVersionChanged,
     RagChanged,
+    SupportSessionRecorded,
     SuspensionLifted,
     TaskCancelled,
     TaskDecided,
@@ -160,6 +161,13 @@ def summarise(event: ParticipantEvent, who: Callable[[str], str] = _as_id) -> st
             return (
                 f"programme changed from {event.from_version} to {event.to_version} by "
                 f"{who(event.by)}: {event.reason}"
+            )
+        case SupportSessionRecorded():
+            # Never the notes: the timeline is read by everyone around the participant.
+            themes = ", ".join(theme.value.replace("_", " ") for theme in event.themes)
+            return (
+                f"{event.kind.value} session {event.session_number} on {event.held_on} "
+                f"({event.minutes} min: {themes}) recorded by {who(event.recorded_by)}"
             )
         case _:
             assert_never(event)

@@ -23,6 +23,7 @@ from domain.intervention.outcomes import (
 )
 from domain.programme.outplacements import OutplacementKind
 from domain.programme.phases import Phase
+from domain.programme.support_sessions import SessionKind, SessionTheme
 from domain.programme.tasks import Outcome, TaskKind
 from domain.rag import RagStatus
 from domain.roles import Role
@@ -416,6 +417,26 @@ class TimesheetRecorded(_Event):
         return self.recorded_at
 
 
+class SupportSessionRecorded(_Event):
+    """A coaching or mentoring session, recorded by the coach or mentor who held it.
+    `notes` are personal: only the participant and their author read them. They stay in
+    the event store, out of the participant's state, search attributes and logs."""
+
+    type: Literal["SupportSessionRecorded"] = "SupportSessionRecorded"
+    session_number: int
+    kind: SessionKind
+    held_on: date
+    minutes: int
+    themes: tuple[SessionTheme, ...]
+    notes: str | None = None
+    recorded_by: str
+    recorded_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.recorded_at
+
+
 ParticipantEvent = Annotated[
     ParticipantEnrolled
     | PhaseStarted
@@ -444,7 +465,8 @@ ParticipantEvent = Annotated[
     | TaskCancelled
     | ParticipantWithdrawn
     | TimesheetRecorded
-    | ProgrammeVersionChanged,
+    | ProgrammeVersionChanged
+    | SupportSessionRecorded,
     Field(discriminator="type"),
 ]
 

@@ -31,6 +31,7 @@ from domain.participant.events import (
     ProgrammeCompleted,
     ProgrammeVersionChanged,
     RagChanged,
+    SupportSessionRecorded,
     SuspensionLifted,
     TaskCancelled,
     TaskDecided,
@@ -46,6 +47,7 @@ from domain.participant.state import (
     OutplacementStatus,
     ParticipantState,
     PhaseRecord,
+    SupportSession,
     initial_state,
 )
 from domain.programme.definition import get_programme
@@ -182,7 +184,8 @@ def _changes(state: ParticipantState, event: ParticipantEvent) -> dict[str, obje
 
 
 def _intervention_changes(state: ParticipantState, event: ParticipantEvent) -> dict[str, object]:
-    """What interventions, breaks, moves, withdrawal and time sheets change."""
+    """What interventions, breaks, moves, withdrawal, time sheets and coaching and
+    mentoring sessions change."""
     match event:
         case ConcernRaised():
             changes: dict[str, object] = {"concerns_raised": state.concerns_raised + 1}
@@ -236,7 +239,7 @@ def _intervention_changes(state: ParticipantState, event: ParticipantEvent) -> d
         case BreakStarted():
             return {"status": ParticipantStatus.ON_BREAK, "current_break": event}
         case BreakEnded():
-            return _shifted(state, event.length)
+            return {**_shifted(state, event.length), "back_from_break_at": event.ended_at}
         case HomeChanged():
             return {
                 "placement_home": event.to_home,
@@ -267,6 +270,18 @@ def _intervention_changes(state: ParticipantState, event: ParticipantEvent) -> d
             return {"timesheets": {**state.timesheets, event.week_start.isoformat(): sheet}}
         case ProgrammeVersionChanged():
             return {"programme_changes": (*state.programme_changes, event)}
+        case SupportSessionRecorded():
+            session = SupportSession(
+                number=event.session_number,
+                kind=event.kind,
+                held_on=event.held_on,
+                minutes=event.minutes,
+                themes=event.themes,
+                recorded_by=event.recorded_by,
+                recorded_at=event.recorded_at,
+                has_notes=event.notes is not None,
+            )
+            return {"support_sessions": (*state.support_sessions, session)}
     raise InconsistentHistory(f"no rule folds {type(event).__name__}")
 
 

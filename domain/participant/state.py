@@ -6,7 +6,7 @@ domain.participant.evolve) is the only way it changes."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -20,10 +20,12 @@ from domain.participant.events import (
     ParticipantWithdrawn,
     ProgrammeVersionChanged,
 )
+from domain.participant.standing import Standing
 from domain.programme.definition import Programme, get_programme
 from domain.programme.management_time import Timesheet, latest_share, shortfall_streak
 from domain.programme.outplacements import OutplacementKind
 from domain.programme.phases import ParticipantStatus, Phase
+from domain.programme.support_sessions import SessionKind, SessionTheme
 from domain.programme.tasks import Decision, Task, TaskStatus
 from domain.rag import RagChange, RagStatus
 from domain.roles import Role
@@ -56,6 +58,22 @@ class OutplacementState(BaseModel):
     started_at: UtcDatetime | None = None
     ends_at: UtcDatetime | None = None
     ended_at: UtcDatetime | None = None
+
+
+class SupportSession(BaseModel):
+    """A coaching or mentoring session as the state keeps it: without its notes, which
+    only the participant and the author read, from the event store."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    kind: SessionKind
+    held_on: date
+    minutes: int
+    themes: tuple[SessionTheme, ...]
+    recorded_by: str
+    recorded_at: UtcDatetime
+    has_notes: bool
 
 
 class Delegation(BaseModel):
@@ -128,12 +146,14 @@ class ParticipantState(BaseModel):
     suspended: bool = False  # from unsupervised care, after a safeguarding concern
     current_break: BreakStarted | None = None
     time_out: timedelta = timedelta(0)  # breaks in learning taken, in all
+    back_from_break_at: UtcDatetime | None = None  # the latest return
     # A move to a new home replaces the enrolment's home and the people there.
     placement_home: str | None = None
     placement_support: SupportArrangements | None = None
     withdrawal: ParticipantWithdrawn | None = None
     timesheets: dict[str, Timesheet] = {}
     programme_changes: tuple[ProgrammeVersionChanged, ...] = ()  # by ops, oldest first
+    support_sessions: tuple[SupportSession, ...] = ()  # coaching and mentoring, in order
     # The latest instant any event happened at: rules never date a new event before it.
     as_of: UtcDatetime | None = None
     version: int = 0  # events applied: the event-store stream version
@@ -195,8 +215,7 @@ class ParticipantState(BaseModel):
         people = {self.participant_id}
         support = self.support
         if support is not None:
-            people |= set(support.model_dump(exclude={"course_partners"}).values())
-            people |= set(support.course_partners)
+            people |= support.role_holders() | set(support.course_partners)
         for task in self.tasks.values():
             people.add(task.assignee)
             if task.decision is not None:
@@ -205,7 +224,16 @@ class ParticipantState(BaseModel):
                     people.add(task.decision.on_behalf_of)
         people |= {d.to_person for d in self.delegations}
         people |= {case.assignee for case in self.interventions.values()}
+        people |= {session.recorded_by for session in self.support_sessions}
         return people
+
+    @property
+    def delegators(self) -> frozenset[str]:
+        """Whose delegation must be granted on this participant to cover their tasks here:
+        whoever holds one of their open tasks, and while they are active everyone around
+        them now (a task for any of them may open while they are away)."""
+        holders = frozenset(task.assignee for task in self.open_tasks)
+        return holders | self.supporters().role_holders() if self.is_active else holders
 
     def holds_role(self, person: str, roles: Iterable[Role]) -> bool:
         return any(self.person_for(role) == person for role in roles)
@@ -239,6 +267,10 @@ class ParticipantState(BaseModel):
     @property
     def has_left(self) -> bool:
         return self.status is not None and self.status.has_left
+
+    @property
+    def standing(self) -> Standing:
+        return Standing(status=self.status, phase=self.phase, rag=self.rag)
 
     # --- interventions and management time ------------------------------------------
     @property

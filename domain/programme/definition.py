@@ -23,6 +23,7 @@ from domain.programme.conferences import CONFERENCES, ConferenceDefinition
 from domain.programme.level5 import LEVEL5_TOPICS, Level5Topic
 from domain.programme.outplacements import OUTPLACEMENTS, OutplacementDefinition, OutplacementKind
 from domain.programme.phases import ParticipantStatus, Phase
+from domain.programme.support_sessions import SESSION_CADENCES, SessionCadence, SessionKind
 from domain.programme.tasks import TaskKind, outplacement_report_id
 from domain.roles import Role
 from domain.support import SUPPORT_ROLES, SupportRole
@@ -78,6 +79,7 @@ class Programme(BaseModel):
     progress_review_interval: timedelta  # when each review opens; task_policy: when due
     level5_topics: tuple[Level5Topic, ...]
     support_roles: tuple[SupportRole, ...]
+    session_cadences: tuple[SessionCadence, ...]  # coaching and mentoring
 
     @property
     def care_certificate_standards(self) -> tuple[CareCertificateStandard, ...]:
@@ -94,6 +96,9 @@ class Programme(BaseModel):
         order = [definition.phase for definition in self.phases]
         position = order.index(phase) + 1
         return order[position] if position < len(order) else None
+
+    def session_cadence(self, kind: SessionKind) -> SessionCadence:
+        return next(cadence for cadence in self.session_cadences if cadence.kind == kind)
 
     def sign_offs_for(self, phase: Phase) -> tuple[SignOffDefinition, ...]:
         return self.phase(phase).sign_offs
@@ -260,6 +265,9 @@ def _programme(version: str, care_certificate_version: CareCertificateVersion) -
         progress_review_interval=timedelta(weeks=12),
         level5_topics=LEVEL5_TOPICS,
         support_roles=SUPPORT_ROLES,
+        # The same in both versions: how often the scheme expects coaching and mentoring
+        # did not change with the Care Certificate.
+        session_cadences=SESSION_CADENCES,
     )
 
 

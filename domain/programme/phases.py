@@ -42,3 +42,9 @@ class ParticipantStatus(StrEnum):
     def has_left(self) -> bool:
         """Completed or withdrawn: nothing more will happen on the programme."""
         return self in (ParticipantStatus.COMPLETED, ParticipantStatus.WITHDRAWN)
+
+    @property
+    def on_programme(self) -> bool:
+        """Active or on a break in learning. A break stops the timetable, not the
+        programme: someone on a break is still in their phase, and at their home."""
+        return not self.has_left

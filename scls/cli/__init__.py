@@ -18,6 +18,7 @@ from scls.cli.people import people
 from scls.cli.projections import projections
 from scls.cli.report import report
 from scls.cli.schedules import schedules
+from scls.cli.sessions import sessions
 from scls.cli.settings import settings
 from scls.cli.tasks import tasks
 from scls.cli.web import web
@@ -42,6 +43,7 @@ app.add_typer(tasks, name="tasks")
 app.add_typer(interventions, name="interventions")
 app.add_typer(cohort, name="cohort")
 app.add_typer(participant, name="participant")
+app.add_typer(sessions, name="sessions")
 app.add_typer(report, name="report")
 app.add_typer(schedules, name="schedules")
 

@@ -5,6 +5,8 @@ problem with its row and field. `start` checks it the same way, adds its employe
 homes and people to the directory (all or nothing), then starts the cohort's workflow,
 which starts each participant's; starting a cohort that already runs starts nothing.
 `list` and `status` read Postgres's read models, so they answer without a worker.
+`attendance` records who came to a conference, as the cohort workflow's
+`record_attendance` Update (only the cohort's ops lead may).
 
 Exit codes: 0 done, 1 the file (or the cohort on record) breaks the scheme's rules,
 2 a usage or configuration problem (unreadable file, unknown cohort, unreachable server).
@@ -23,23 +25,38 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from domain.cohort.intake import CohortIntake, InvalidCohortFile
+from domain.cohort.intake import (
+    CohortIntake,
+    InvalidCohortFile,
+    check_in_no_other_cohort,
+    check_no_newcomers,
+)
 from domain.cohort.intake_file import FileFormat, read_cohort_file
+from domain.errors import InvalidCohort
 from scls.cli.common import settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
 from scls.cli.output import console
-from scls.cli.tasks import EXIT_REFUSED, migrated_database, refused
+from scls.cli.tasks import (
+    EXIT_REFUSED,
+    TimeoutOption,
+    migrated_database,
+    refused,
+    run_updating,
+)
+from scls.participant_updates import UPDATE_TIMEOUT
 from scls.settings import Settings
 
 if TYPE_CHECKING:
     from temporalio.client import WorkflowExecutionDescription
 
+    from domain.cohort.decide import CohortDefinition
     from domain.cohort.report import CohortStatus
     from scls.failing_workflows import FailingWorkflow
     from store.cohorts import CohortListing
 
 cohort = typer.Typer(
-    help="Cohorts: validate and start from a file, list, status.", no_args_is_help=True
+    help="Cohorts: validate and start from a file, list, status, conference attendance.",
+    no_args_is_help=True,
 )
 
 stdout = console()
@@ -163,18 +180,11 @@ async def _start(
                 fail(f"Temporal refused the request: {error.message}")
             described = None
         if described is not None:
-            return await _already_started(pool, described, ids, cohort_id, wait, wait_seconds)
-        elsewhere = {
-            pid: other for pid, other in (await cohorts_of(pool, ids)).items() if other != cohort_id
-        }
-        if elsewhere:
-            refused(
-                "; ".join(
-                    f"participant {pid} is already in cohort {other}"
-                    for pid, other in sorted(elsewhere.items())
-                )
-                + "; nothing started"
-            )
+            return await _already_started(pool, described, definition, wait, wait_seconds)
+        try:
+            check_in_no_other_cohort(definition, await cohorts_of(pool, ids))
+        except InvalidCohort as refusal:
+            refused(f"{refusal}; nothing started")
         try:
             await load_directory(pool, intake.directory, keep_other_roles=True)
         except DirectoryConflict as conflict:
@@ -189,8 +199,7 @@ async def _start(
 async def _already_started(
     pool: Any,
     described: WorkflowExecutionDescription,
-    ids: list[str],
-    cohort_id: str,
+    definition: CohortDefinition,
     wait: bool,
     wait_seconds: float,
 ) -> dict[str, Any]:
@@ -200,22 +209,20 @@ async def _already_started(
 
     from store.cohorts import cohort_state
 
+    cohort_id, expected = definition.cohort_id, len(definition.participants)
     running = described.status == WorkflowExecutionStatus.RUNNING
-    outcome = await _enrolment(pool, cohort_id, len(ids), wait and running, wait_seconds, True)
-    state = await cohort_state(pool, cohort_id)
-    newcomers = sorted(set(ids) - set(state.members)) if state else []
+    outcome = await _enrolment(pool, cohort_id, expected, wait and running, wait_seconds, True)
     status = described.status.name.lower() if described.status else "unknown"
     message = (
         f"cohort {cohort_id} already {'runs' if running else 'ran (now ' + status + ')'}, "
-        f"started {when(described.start_time)} UTC: {outcome['enrolled']} of {len(ids)} "
+        f"started {when(described.start_time)} UTC: {outcome['enrolled']} of {expected} "
         "participants enrolled; nothing started"
     )
-    if newcomers:
-        message += (
-            f"; {len(newcomers)} participant(s) in the file are not in it "
-            f"({', '.join(newcomers)}): a cohort takes no one after it starts"
-        )
-    return outcome | {"started": False, "refused": bool(newcomers), "message": message}
+    try:
+        check_no_newcomers(definition, await cohort_state(pool, cohort_id))
+    except InvalidCohort as refusal:
+        return outcome | {"started": False, "refused": True, "message": f"{message}; {refusal}"}
+    return outcome | {"started": False, "refused": False, "message": message}
 
 
 async def _start_workflow(client: Any, settings: Settings, intake: CohortIntake) -> None:
@@ -350,7 +357,7 @@ def status_command(
         f"participants  {status.participants}: "
         + ", ".join(f"{n} {s}" for s, n in status.per_status.items()),
         "phases        "
-        + (", ".join(f"{n} {p.value}" for p, n in status.per_phase.items()) or "none active"),
+        + (", ".join(f"{n} {p.value}" for p, n in status.per_phase.items()) or "nobody"),
         "RAG           " + (", ".join(f"{n} {r.value}" for r, n in status.rag.items()) or "-"),
         f"tasks         {status.open_tasks} open, {len(status.overdue)} overdue",
         f"interventions {len(status.interventions)} open"
@@ -425,3 +432,54 @@ async def _status(pool: Any, cohort_id: str) -> CohortStatus:
     if state is None and not participants:
         unknown_cohort(cohort_id)
     return cohort_status(cohort_id, state, participants, datetime.now(UTC))
+
+
+# --- conferences -----------------------------------------------------------------------------
+
+
+def _people(value: str | None) -> tuple[str, ...]:
+    """Participant ids from "P1,P2", each once."""
+    return tuple(dict.fromkeys(p.strip() for p in (value or "").split(",") if p.strip()))
+
+
+@cohort.command("attendance")
+@expected_errors
+def attendance_command(
+    cohort_id: Annotated[str, typer.Argument(metavar="COHORT", help="The cohort's id.")],
+    conference: Annotated[int, typer.Option(help="The conference's number, 1 to 6.")],
+    by: Annotated[str, typer.Option(help="Who records it: the cohort's ops lead.")],
+    attended: Annotated[
+        str | None, typer.Option(help="Who came: participant ids, comma-separated.")
+    ] = None,
+    absent: Annotated[
+        str | None, typer.Option(help="Who did not: participant ids, comma-separated.")
+    ] = None,
+    timeout: TimeoutOption = UPDATE_TIMEOUT,
+) -> None:
+    """Record who attended one of the cohort's conferences and who was absent. It adds to
+    what is on record: someone named again is recorded as now said."""
+    from scls.participant_updates import update_cohort
+    from workflows.cohort import AttendanceRecord, CohortWorkflow
+
+    record = AttendanceRecord(
+        number=conference,
+        attended=_people(attended),
+        absent=_people(absent),
+        recorded_by=by,
+    )
+    if not record.attended and not record.absent:
+        fail("name who attended (--attended) or was absent (--absent)")
+    summary = run_updating(
+        lambda client: update_cohort(
+            client, cohort_id, CohortWorkflow.record_attendance, record, timeout
+        )
+    )
+    held = next(c for c in summary.conferences if c.number == conference)
+    unrecorded = summary.participants - len(held.attended) - len(held.absent)
+    stdout.print(
+        escape(
+            f"cohort {cohort_id}, conference {held.number} ({held.title}): "
+            f"{len(held.attended)} attended, {len(held.absent)} absent, "
+            f"{unrecorded} not recorded"
+        )
+    )

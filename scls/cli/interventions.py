@@ -145,31 +145,42 @@ def decide_command(
     from domain.intervention.case import ProposeOutcome
     from workflows.intervention import InterventionWorkflow
 
-    choices: dict[OutcomeKind, dict[str, Any]] = {
-        OutcomeKind.CONTINUE: {"plan": plan, "review_after_weeks": review_after_weeks},
-        OutcomeKind.MOVE: {
-            "home_id": home,
-            "registered_manager": registered_manager,
-            "employer_mentor": employer_mentor,
-        },
-        OutcomeKind.EXTEND: {"weeks": weeks},
-        OutcomeKind.BREAK: {"weeks": weeks},
-        OutcomeKind.WITHDRAW: {"reason": reason, "destination": destination},
+    given = {
+        "plan": plan,
+        "review_after_weeks": review_after_weeks,
+        "home_id": home,
+        "registered_manager": registered_manager,
+        "employer_mentor": employer_mentor,
+        "weeks": weeks,
+        "reason": reason,
+        "destination": destination,
     }
-    details = choices[outcome]
-    missing = [name for name, value in details.items() if value is None]
-    if missing:
-        options = ", ".join("--" + name.replace("_", "-") for name in missing)
-        fail(f"a {outcome.value} outcome needs {options}")
+    details = {name: value for name, value in given.items() if value is not None}
     try:
         command = ProposeOutcome.model_validate(
             {"by": decided_by, "outcome": {"kind": outcome.value, **details}}
         )
     except ValidationError as error:
-        problems = "; ".join(problem["msg"] for problem in error.errors())
-        fail(escape(f"the {outcome.value} outcome is not valid: {problems}"))
+        fail(escape(_refusal(outcome, error)))
     case_file = _run_case_update(case, InterventionWorkflow.propose, command, timeout)
     stdout.print(escape(f"{case}: {case_file.stage.value.replace('_', ' ')}"))
+
+
+def _option(field: str) -> str:
+    """The option that gives an outcome's field."""
+    return "--home" if field == "home_id" else "--" + field.replace("_", "-")
+
+
+def _refusal(outcome: OutcomeKind, error: ValidationError) -> str:
+    """What the outcome's domain model found missing or wrong, in the options' names."""
+    problems = error.errors()
+    missing = [_option(str(p["loc"][-1])) for p in problems if p["type"] == "missing"]
+    if missing:
+        return f"a {outcome.value} outcome needs {', '.join(missing)}"
+    wrong = "; ".join(
+        f"{_option(str(p['loc'][-1]))}: {p['msg'].removeprefix('Value error, ')}" for p in problems
+    )
+    return f"the {outcome.value} outcome is not valid: {wrong}"
 
 
 @interventions.command("approve")

@@ -336,12 +336,16 @@ def delegate_command(
 ) -> None:
     """Hand FROM's tasks to TO for a while: on every participant with a task open for FROM,
     and every active participant FROM supports (tasks opened while they are away follow)."""
+    from domain.errors import InvalidDelegation
+    from domain.participant.approvals import check_delegation_window
     from domain.participant.commands import Delegate
 
     starts_at = parse_instant(from_date, "--from-date") if from_date else datetime.now(UTC)
     ends_at = parse_instant(until, "--until")
-    if ends_at <= starts_at:
-        fail(f"--until {when(ends_at)} UTC is not after the start, {when(starts_at)} UTC")
+    try:
+        check_delegation_window(starts_at, ends_at)
+    except InvalidDelegation as backwards:
+        fail(escape(f"--until: {backwards}"))
     command = Delegate(
         from_person=from_person,
         to_person=to_person,

@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from scls.probes import Readiness, add_probes
 from scls.tracing import trace_console
-from scls.web import auth, cohorts, participants, tasks
+from scls.web import auth, coaching, cohorts, conferences, my_programme, participants, tasks
 from scls.web.metrics import RequestMetrics
 from scls.web.pages import render
 from scls.web.services import WebServices
@@ -46,7 +46,7 @@ def create_app(services: WebServices, secret: str, *, https_only: bool = False) 
     )
     app.add_middleware(RequestMetrics, mounts=(STATIC,))
     app.mount(STATIC, StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, tasks, participants, cohorts):
+    for module in (auth, tasks, my_programme, participants, coaching, cohorts, conferences):
         app.include_router(module.router)
     add_probes(app, Readiness(services.pool, services.temporal))
     trace_console(app, services.settings)

@@ -34,12 +34,16 @@ Services = Annotated[WebServices, Depends(services)]
 
 _LINK_MINUTES = int(SIGN_IN_LINK_LIFETIME.total_seconds() // 60)
 
+# Where a sign-in lands without a page to go back to: the start page, which sends a
+# participant to My programme and anyone else to My tasks.
+LANDING = "/"
+
 
 def _local(path: str | None) -> str:
     """Only a path on this site: a sign-in page must not send people elsewhere."""
     if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
         return path
-    return "/tasks"
+    return LANDING
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
@@ -53,7 +57,7 @@ async def sign_in(
     found: Services,
     login: Annotated[str, Form()],
     password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/tasks",
+    next: Annotated[str, Form()] = LANDING,
 ) -> HTMLResponse | RedirectResponse:
     person = await person_with_password(found.pool, login, password)
     if person is None:
@@ -101,7 +105,7 @@ async def send_sign_in_link(
             return render(
                 request,
                 "sign_in.html",
-                {"next": "/tasks", "error": "The mail could not be sent just now; try again soon."},
+                {"next": LANDING, "error": "The mail could not be sent just now; try again soon."},
                 status=503,
             )
     return render(request, "link_sent.html", {"minutes": _LINK_MINUTES})
@@ -123,13 +127,13 @@ async def use_link(
             request,
             "sign_in.html",
             {
-                "next": "/tasks",
+                "next": LANDING,
                 "error": "That sign-in link has expired or was already used; ask for a new one.",
             },
             status=400,
         )
     start_session(request, person_id)
-    return RedirectResponse("/tasks", status_code=303)
+    return RedirectResponse(LANDING, status_code=303)
 
 
 @router.post("/sign-out")

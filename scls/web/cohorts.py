@@ -1,6 +1,6 @@
 """The ops dashboard: every cohort's participants per phase, RAG counts, overdue tasks,
-open interventions and conference schedule, with a page per cohort that links down to
-its participants."""
+open interventions, coaching and mentoring missed, and conference schedule, with a page
+per cohort that links down to its participants."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from domain.access import may_view_cohorts
 from domain.people import Person
-from domain.programme.phases import Phase
+from domain.programme.phases import ParticipantStatus, Phase
 from domain.rag import RagStatus
 from scls.web.charts import bars
 from scls.web.pages import render
@@ -20,6 +20,7 @@ from scls.web.services import WebServices, services
 from scls.web.session import signed_in, viewer_of
 from store.cohort_summary import COHORT_SUMMARY
 from store.dashboard import cohort_counts, cohort_participants, cohort_states, open_cases
+from store.session_cadence import session_cadences
 
 router = APIRouter()
 
@@ -37,22 +38,20 @@ def _require_ops(person: Person) -> None:
 @router.get("/cohorts", response_class=HTMLResponse)
 async def dashboard(request: Request, found: Services, person: SignedIn) -> HTMLResponse:
     _require_ops(person)
-    counts = await cohort_counts(found.pool)
+    now = datetime.now(UTC)
+    counts = await cohort_counts(found.pool, now)
     cohorts = await cohort_states(found.pool)
     per_phase = {
-        phase.value: sum(c.per_phase.get(phase.value, 0) for c in counts.values())
-        for phase in Phase
+        phase: sum(c.headcount.per_phase.get(phase, 0) for c in counts.values()) for phase in Phase
     }
     per_rag = {
-        rag.value: sum(c.per_rag.get(rag.value, 0) for c in counts.values()) for rag in RagStatus
+        rag.value: sum(c.headcount.rag.get(rag, 0) for c in counts.values()) for rag in RagStatus
     }
-    now = datetime.now(UTC)
     upcoming = sorted(
         (
             (conference.starts_on, cohort_id, conference)
             for cohort_id, cohort in cohorts.items()
-            for conference in cohort.conferences.values()
-            if conference.ends_on >= now
+            for conference in cohort.coming_conferences(now)
         ),
         key=lambda item: (item[0], item[1]),
     )[:UPCOMING_CONFERENCES]
@@ -63,14 +62,17 @@ async def dashboard(request: Request, found: Services, person: SignedIn) -> HTML
             "counts": [counts[c] for c in sorted(counts)],
             "cohorts": cohorts,
             "phases": list(Phase),
-            "phase_bars": bars({Phase(phase).label: n for phase, n in per_phase.items()}),
+            "phase_bars": bars({phase.label: n for phase, n in per_phase.items()}),
             "per_rag": per_rag,
-            "participants": sum(c.participants for c in counts.values()),
-            "active": sum(c.per_status.get("active", 0) for c in counts.values()),
+            "participants": sum(c.headcount.participants for c in counts.values()),
+            "active": sum(
+                c.headcount.per_status.get(ParticipantStatus.ACTIVE, 0) for c in counts.values()
+            ),
             "open_tasks": sum(c.open_tasks for c in counts.values()),
             "overdue_tasks": sum(c.overdue_tasks for c in counts.values()),
             "open_cases": await open_cases(found.pool),
             "upcoming": upcoming,
+            "missed_sessions": await session_cadences(found.pool, missed_only=True, now=now),
         },
     )
 
@@ -80,7 +82,7 @@ async def cohort_page(
     request: Request, found: Services, person: SignedIn, cohort_id: str
 ) -> HTMLResponse:
     _require_ops(person)
-    rows = await cohort_participants(found.pool, cohort_id)
+    rows = await cohort_participants(found.pool, cohort_id, datetime.now(UTC))
     cohort = await COHORT_SUMMARY.load(found.pool, cohort_id)
     if not rows and cohort is None:
         raise HTTPException(404, f"There is no cohort {cohort_id}.")

@@ -1,7 +1,8 @@
 """One participant's page: where they are along the programme, what is signed off and
-what is pending, outplacements, interventions and management time, RAG history and every
-event on their record; and the two forms anyone around them may send from it, a concern
-and a week's time sheet.
+what is pending, outplacements, interventions and management time, coaching and
+mentoring, RAG history and every event on their record; and the two forms anyone around
+them may send from it, a concern and a week's time sheet. (The session form is
+scls.web.coaching's; the participant themselves is sent to My programme.)
 
 Both forms go to the participant's workflow as Updates (`raise_concern`,
 `submit_timesheet`) in the signed-in person's name; a refusal by the scheme's rules is
@@ -20,7 +21,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from temporalio.workflow import UpdateMethodMultiParam
 
-from domain.access import supporters
+from domain.access import is_the_participant, supporters
 from domain.intervention.case import CaseFile
 from domain.intervention.outcomes import REPORTED_KINDS, MoveToNewHome, Severity
 from domain.participant.commands import RaiseConcern, SubmitTimesheet
@@ -35,6 +36,7 @@ from scls.participant_updates import (
     update_participant,
 )
 from scls.web.charts import phase_timeline
+from scls.web.coaching_section import session_context
 from scls.web.pages import render
 from scls.web.records import event_lines, visible_participant
 from scls.web.services import WebServices, services
@@ -59,10 +61,13 @@ class FormProblem(Exception):
     """What was typed into a form cannot be sent: the message says what to change."""
 
 
-@router.get("/participants/{participant_id}", response_class=HTMLResponse)
+@router.get("/participants/{participant_id}", response_model=None)
 async def participant_page(
     request: Request, found: Services, person: SignedIn, participant_id: str
-) -> HTMLResponse:
+) -> HTMLResponse | RedirectResponse:
+    if is_the_participant(viewer_of(person), participant_id):
+        # Their own record, as theirs to read: this page is the support's.
+        return RedirectResponse("/my-programme", status_code=303)
     return await _participant_page(request, found, person, participant_id)
 
 
@@ -122,6 +127,7 @@ async def _participant_page(
             "refused": refused,
             "entered": entered or {},
             "this_week": _monday(now.date()),
+            **session_context(viewer_of(person), state, now),
         },
         status=status,
     )
@@ -134,6 +140,7 @@ def _people_shown(
     people |= {task.assignee for task in state.tasks.values()}
     people |= {case.assignee for case in state.interventions.values()}
     people |= {sheet.recorded_by for sheet in timesheets}
+    people |= {session.recorded_by for session in state.support_sessions}
     outcomes = [case.outcome for case in state.interventions.values()]
     for file in files:
         people |= {back.by for back in file.returns}

@@ -18,6 +18,7 @@ from domain.participant.state import ParticipantState
 from domain.people import Person
 from domain.programme.task_policy import policy_for
 from domain.programme.tasks import Outcome, TaskKind
+from domain.roles import Role
 from scls.participant_updates import (
     UPDATE_TIMEOUT,
     UpdateRefused,
@@ -38,8 +39,10 @@ Services = Annotated[WebServices, Depends(services)]
 SignedIn = Annotated[Person, Depends(signed_in)]
 
 @router.get("/", include_in_schema=False)
-async def home() -> RedirectResponse:
-    return RedirectResponse("/tasks", status_code=303)
+async def home(person: SignedIn) -> RedirectResponse:
+    """The start page: a participant's is their programme, anyone else's their tasks."""
+    start = "/my-programme" if Role.PARTICIPANT in person.roles else "/tasks"
+    return RedirectResponse(start, status_code=303)
 
 
 @router.get("/tasks", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ from domain.participant.events import ParticipantEvent
 from domain.participant.evolve import evolve
 from domain.participant.state import ParticipantState
 from domain.participant.timeline import due, next_wakeup
-from domain.programme.phases import ParticipantStatus
+from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.tasks import Outcome, Task
 from domain.support import SupportArrangements
 
@@ -81,4 +81,34 @@ def run_programme(
         state = applied(state, events)
         recorded.extend(events)
         assert due(state, now) == []
+    return state, recorded
+
+
+def until_phase(state: ParticipantState, phase: Phase) -> ParticipantState:
+    """Answer every task, as managers would, until the participant is in `phase`."""
+    return run_until(state, phase)[0]
+
+
+def run_until(
+    state: ParticipantState, phase: Phase
+) -> tuple[ParticipantState, list[ParticipantEvent]]:
+    """`until_phase`, with the events recorded on the way."""
+    now = state.as_of
+    assert now is not None, "enrol the participant first"
+    recorded: list[ParticipantEvent] = []
+    while state.phase != phase:
+        wakeup = next_wakeup(state)
+        tasks = sorted(state.open_tasks, key=realistic_answer_time)
+        command: DecideTask | AdvanceTime = AdvanceTime()
+        if tasks and (wakeup is None or realistic_answer_time(tasks[0]) <= wakeup):
+            now = max(now, realistic_answer_time(tasks[0]))
+            command = DecideTask(
+                task_id=tasks[0].task_id, decided_by=tasks[0].assignee, outcome=Outcome.APPROVE
+            )
+        else:
+            assert wakeup is not None
+            now = wakeup
+        events = decide(state, command, now)
+        state = applied(state, events)
+        recorded.extend(events)
     return state, recorded

@@ -1,13 +1,24 @@
-"""The web console's access rules: who sees a participant, who is offered a task's form."""
+"""The web console's access rules: who sees a participant, who is offered a task's form,
+who reads the notes of a coaching or mentoring session."""
 
 from datetime import timedelta
 
-from domain.access import Viewer, may_answer, may_view_cohorts, may_view_participant
-from domain.participant.commands import Delegate, ReassignTask
+from domain.access import (
+    Viewer,
+    is_the_participant,
+    may_answer,
+    may_read_session_notes,
+    may_view_cohorts,
+    may_view_participant,
+    sessions_to_record,
+)
+from domain.participant.commands import Delegate, ReassignTask, RecordSession
 from domain.participant.decide import decide
 from domain.participant.state import ParticipantState, initial_state
+from domain.programme.phases import Phase
+from domain.programme.support_sessions import SessionKind, SessionTheme
 from domain.roles import Role
-from tests.domain.domain_builders import PROGRAMME_START, applied, enrol_command
+from tests.domain.domain_builders import PROGRAMME_START, applied, enrol_command, until_phase
 
 ENROLLED_AT = PROGRAMME_START - timedelta(weeks=6)
 
@@ -78,3 +89,41 @@ def test_nobody_is_offered_the_form_of_someone_elses_or_a_decided_task() -> None
     assert not may_answer(viewer("P-rm-1", Role.REGISTERED_MANAGER), state, task, ENROLLED_AT)
     decided = task.model_copy(update={"status": "approved"})
     assert not may_answer(viewer("P-ops-1"), state, decided, ENROLLED_AT)
+
+
+def test_a_participant_is_their_own_record_and_not_their_course_partners() -> None:
+    # Given P-1, whose course partner is P-2
+    state = enrolled()
+    assert state.supporters().course_partners == ("P-2",)
+    # Then P-1 is the participant of their own record, and P-2 may not see it
+    assert is_the_participant(viewer("P-1", Role.PARTICIPANT), state.participant_id)
+    partner = viewer("P-2", Role.PARTICIPANT)
+    assert not is_the_participant(partner, state.participant_id)
+    assert not may_view_participant(partner, state, ENROLLED_AT)
+
+
+def test_session_notes_are_for_the_participant_and_the_author_alone() -> None:
+    # Given a coaching session the coach recorded, with notes
+    state = until_phase(enrolled(), Phase.CARE_PLACEMENT)
+    now = state.as_of
+    assert now is not None
+    coaching = RecordSession(
+        by="P-coach-1",
+        kind=SessionKind.COACHING,
+        held_on=now.date(),
+        minutes=50,
+        themes=(SessionTheme.CAREER,),
+        notes="Thinking about leaving.",
+    )
+    state = applied(state, decide(state, coaching, now))
+    (session,) = state.support_sessions
+    # Then the participant and the coach read the notes; their manager and ops do not
+    assert may_read_session_notes(viewer("P-1", Role.PARTICIPANT), state, session)
+    assert may_read_session_notes(viewer("P-coach-1", Role.COACH), state, session)
+    for reader in (viewer("P-rm-1", Role.REGISTERED_MANAGER), viewer("P-ops-1", Role.OPS)):
+        assert may_view_participant(reader, state, now)
+        assert not may_read_session_notes(reader, state, session)
+    # And only the coach and the mentor are offered the form, each for their own kind
+    assert sessions_to_record(viewer("P-coach-1"), state) == (SessionKind.COACHING,)
+    assert sessions_to_record(viewer("P-mentor-1"), state) == (SessionKind.MENTORING,)
+    assert sessions_to_record(viewer("P-rm-1"), state) == ()

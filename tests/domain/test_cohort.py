@@ -14,11 +14,15 @@ from domain.cohort.decide import (
     record_attendance,
 )
 from domain.cohort.events import ParticipantProgressed, parse_cohort_event
+from domain.cohort.intake import check_in_no_other_cohort, check_no_newcomers
 from domain.cohort.state import fold_cohort
 from domain.errors import (
+    CohortAlreadyStarted,
     DuplicateParticipant,
     HomeTooSmall,
+    InAnotherCohort,
     NotInCohort,
+    PersonNotAllowed,
     UnknownConference,
     UnknownProgrammeVersion,
 )
@@ -67,6 +71,26 @@ def test_duplicate_participants_and_unknown_versions_are_refused() -> None:
     assert str(refused.value) == "participant P-1 appears 2 times in cohort C-north-2027"
     with pytest.raises(UnknownProgrammeVersion):
         definition(*FOUR, programme_version="1999.1")
+
+
+def test_a_file_may_name_no_one_in_another_cohort_nor_anyone_new_once_started() -> None:
+    four = definition(*FOUR)
+    check_in_no_other_cohort(four, {"P-1": "C-north-2027"})  # a second start of the same
+    with pytest.raises(InAnotherCohort) as elsewhere:
+        check_in_no_other_cohort(four, {"P-3": "C-south-2027", "P-1": "C-east-2027"})
+    assert str(elsewhere.value) == (
+        "participant P-1 is already in cohort C-east-2027; "
+        "participant P-3 is already in cohort C-south-2027"
+    )
+    started = fold_cohort(open_cohort(four, PROGRAMME_START), "C-north-2027")
+    check_no_newcomers(four, started)
+    check_no_newcomers(definition(*FOUR, member("P-5", "H2")), None)  # not on record yet
+    with pytest.raises(CohortAlreadyStarted) as newcomers:
+        check_no_newcomers(definition(*FOUR, member("P-6", "H1"), member("P-5", "H2")), started)
+    assert str(newcomers.value) == (
+        "2 participant(s) in the file are not in it (P-5, P-6): "
+        "a cohort takes no one after it starts"
+    )
 
 
 def test_pairing_is_consecutive_and_an_odd_one_out_makes_a_trio() -> None:
@@ -150,3 +174,22 @@ def test_summary_counts_phases_risk_and_attendance() -> None:
     with pytest.raises(NotInCohort) as refused_person:
         record_attendance(state, 1, ("P-9",), (), "ops-1", now)
     assert str(refused_person.value) == "P-9 is not in cohort C-north-2027"
+
+
+def test_only_the_ops_lead_records_attendance_and_each_record_adds_to_the_last() -> None:
+    # Given a cohort of four with its conferences scheduled
+    now = PROGRAMME_START + timedelta(weeks=11)
+    state = fold_cohort(open_cohort(definition(*FOUR), PROGRAMME_START), "C-north-2027")
+    # When someone other than its ops lead records attendance, then it is refused
+    with pytest.raises(PersonNotAllowed) as refused:
+        record_attendance(state, 1, ("P-1",), (), "rm-H-1", now)
+    assert str(refused.value) == (
+        "rm-H-1 may not record attendance at the conferences of cohort C-north-2027: "
+        "only its ops lead ops-1 may"
+    )
+    # When the ops lead records two there and one away, and later the rest
+    first = record_attendance(state, 1, ("P-1", "P-2"), ("P-3",), "ops-1", now)
+    state = fold_cohort([*open_cohort(definition(*FOUR), PROGRAMME_START), *first], "C-north-2027")
+    (second,) = record_attendance(state, 1, ("P-3", "P-4"), (), "ops-1", now)
+    # Then the second record holds the whole conference: P-3 came after all
+    assert (second.attended, second.absent) == (("P-1", "P-2", "P-3", "P-4"), ())

@@ -10,6 +10,7 @@ import pytest
 
 from domain.digest import digest_week, in_digest_order
 from domain.errors import NotUtc
+from domain.mail import NotificationKind
 from domain.people import MailPreference
 
 
@@ -60,6 +61,9 @@ def test_a_naive_instant_has_no_digest_week() -> None:
         digest_week(datetime(2026, 12, 7, 7, 0))
 
 
-def test_only_people_on_each_event_mail_are_mailed_each_reminder() -> None:
-    assert MailPreference.EACH_EVENT.mails_each_reminder
-    assert not MailPreference.DIGEST.mails_each_reminder
+@pytest.mark.parametrize("kind", list(NotificationKind))
+def test_given_a_digest_only_person_then_only_reminders_wait_for_the_digest(
+    kind: NotificationKind,
+) -> None:
+    assert MailPreference.EACH_EVENT.by_mail(kind)
+    assert MailPreference.DIGEST.by_mail(kind) is (kind is not NotificationKind.TASK_REMINDER)

@@ -14,20 +14,19 @@ from domain.errors import (
     ProgrammeChangeRefused,
     UnknownProgrammeVersion,
 )
-from domain.participant.commands import AdvanceTime, ChangeProgramme, DecideTask
+from domain.participant.commands import ChangeProgramme
 from domain.participant.decide import decide
 from domain.participant.event_summary import summarise
 from domain.participant.events import ProgrammeVersionChanged
 from domain.participant.state import ParticipantState, initial_state
-from domain.participant.timeline import next_wakeup
 from domain.programme.phases import ParticipantStatus, Phase
-from domain.programme.tasks import Outcome, TaskKind
+from domain.programme.tasks import TaskKind
 from tests.domain.domain_builders import (
     PROGRAMME_START,
     applied,
     enrol_command,
-    realistic_answer_time,
     run_programme,
+    until_phase,
 )
 
 ENROLLED_AT = PROGRAMME_START - timedelta(weeks=4)
@@ -37,25 +36,6 @@ TO_2025 = ChangeProgramme(to_version="2025.1", by="P-ops-1", reason="2025 standa
 def enrolled_on_2024() -> ParticipantState:
     state = initial_state("P-1")
     return applied(state, decide(state, enrol_command(programme_version="2024.1"), ENROLLED_AT))
-
-
-def until_phase(state: ParticipantState, phase: Phase) -> ParticipantState:
-    """Answer every task, as managers would, until the participant is in `phase`."""
-    now = state.as_of or ENROLLED_AT
-    while state.phase != phase:
-        wakeup = next_wakeup(state)
-        tasks = sorted(state.open_tasks, key=realistic_answer_time)
-        command: DecideTask | AdvanceTime = AdvanceTime()
-        if tasks and (wakeup is None or realistic_answer_time(tasks[0]) <= wakeup):
-            now = max(now, realistic_answer_time(tasks[0]))
-            command = DecideTask(
-                task_id=tasks[0].task_id, decided_by=tasks[0].assignee, outcome=Outcome.APPROVE
-            )
-        else:
-            assert wakeup is not None
-            now = wakeup
-        state = applied(state, decide(state, command, now))
-    return state
 
 
 def care_certificate_standards(state: ParticipantState) -> int:

@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 
 import asyncpg
-from temporalio.client import Client, WorkflowHistory
+from temporalio.client import Client, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -45,8 +45,15 @@ from domain.intervention.outcomes import (
     Withdraw,
     WithdrawalDestination,
 )
-from domain.participant.commands import ChangeProgramme, Delegate, RaiseConcern, ReassignTask
+from domain.participant.commands import (
+    ChangeProgramme,
+    Delegate,
+    RaiseConcern,
+    ReassignTask,
+    RecordSession,
+)
 from domain.programme.phases import Phase
+from domain.programme.support_sessions import SessionKind, SessionTheme
 from domain.programme.tasks import Outcome
 from scls.settings import load_settings
 from scls.stack.ports import free_port
@@ -332,6 +339,80 @@ async def programme_change(servers: Servers, recorder: Recorder) -> None:
         await handle.terminate("recorded")
 
 
+async def sessions(servers: Servers, recorder: Recorder) -> None:
+    """On the dev server, a cohort of two at rehearsal speed: in the first participant's
+    enrolment their coach and their mentor each record a session by Update (a stranger's
+    is refused), and ops record conference attendance twice, the second adding to the
+    first. The participant then moves on to the Summer Institute, carrying the sessions
+    across continue-as-new. Their enrolment run is recorded complete, the Institute's and
+    the cohort's in flight."""
+    env = servers.dev
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    start = await env.get_current_time() + timedelta(weeks=3) / REHEARSAL_TIME_SCALE
+    definition = cohort_definition(2, start=start, time_scale=REHEARSAL_TIME_SCALE)
+    first, second = (p.participant_id for p in definition.participants)
+    workflow_ids = [participant_workflow_id(first), participant_workflow_id(second)]
+    cohort_id = cohort_workflow_id(definition.cohort_id)
+    async with build_worker(env.client, servers.pool, task_queue):
+        cohort = await env.client.start_workflow(
+            CohortWorkflow.run,
+            CohortRun(definition=definition),
+            id=cohort_id,
+            task_queue=task_queue,
+        )
+        await wait_until_started(env.client, workflow_ids)
+        one = env.client.get_workflow_handle_for(ParticipantWorkflow.run, workflow_ids[0])
+        await eventually(lambda: one.query(ParticipantWorkflow.state), lambda s: s.version > 0)
+        enrolment_run = (await one.describe()).run_id  # its enrolment, before continue-as-new
+        today = (await env.get_current_time()).date()
+        for by, kind in (("coach-0", SessionKind.COACHING), ("mentor-00", SessionKind.MENTORING)):
+            await one.execute_update(
+                ParticipantWorkflow.record_session,
+                RecordSession(
+                    by=by,
+                    kind=kind,
+                    held_on=today,
+                    minutes=45,
+                    themes=(SessionTheme.WELLBEING,),
+                    notes="Settling in before the Institute.",
+                ),
+            )
+        try:
+            await one.execute_update(
+                ParticipantWorkflow.record_session,
+                RecordSession(
+                    by="rm-00",
+                    kind=SessionKind.COACHING,
+                    held_on=today,
+                    minutes=30,
+                    themes=(SessionTheme.CAREER,),
+                ),
+            )
+        except WorkflowUpdateFailedError:
+            pass  # refused by the validator: nothing in the history
+        else:
+            raise AssertionError("a Registered Manager recorded a coaching session")
+        for attended, absent in (((first,), (second,)), ((second,), ())):
+            await cohort.execute_update(
+                CohortWorkflow.record_attendance,
+                AttendanceRecord(number=1, attended=attended, absent=absent, recorded_by="ops-1"),
+            )
+        await drive(
+            env, env.client, workflow_ids[:1], how=Answer.BY_UPDATE, until=Phase.SUMMER_INSTITUTE
+        )
+        await recorder.runs(
+            env.client,
+            workflow_ids[0],
+            enrolment_run,
+            programme_version="2024.1",
+            phases=PHASES_IN_ORDER,
+            what="sessions",
+        )
+        recorder.add(await cohort.fetch_history(), "2024.1", None, IN_FLIGHT, "attendance")
+        for workflow_id in (*workflow_ids, cohort_id):
+            await env.client.get_workflow_handle(workflow_id).terminate("recorded")
+
+
 OUTCOMES: dict[str, InterventionOutcome] = {
     "continue": ContinueWithSupportPlan(plan="weekly supervision", review_after_weeks=4),
     "move": MoveToNewHome(home_id="H02", registered_manager="rm-02", employer_mentor="mentor-02"),
@@ -495,6 +576,7 @@ SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "updates": updates,
     "programme-change": programme_change,
     "interventions": interventions,
+    "sessions": sessions,
     "digest": digest,
 }
 

@@ -134,12 +134,12 @@ async def new_page(browser: Browser, *, phone: bool = False) -> Page:
     return await context.new_page()
 
 
-async def sign_in(page: Page, url: str, login: str) -> None:
+async def sign_in(page: Page, url: str, login: str, lands_on: str = "/tasks") -> None:
     await page.goto(f"{url}/sign-in")
     await page.get_by_label("Email", exact=True).first.fill(login)
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url(f"{url}/tasks")
+    await page.wait_for_url(f"{url}{lands_on}")
 
 
 async def screenshot(page: Page, name: str) -> None:

@@ -57,7 +57,8 @@ async def test_password_sign_in_then_out(http: httpx.AsyncClient) -> None:
             "next": "//evil.example",
         },
     )
-    assert signed.status_code == 303 and signed.headers["location"] == "/tasks"
+    assert signed.status_code == 303 and signed.headers["location"] == "/"
+    assert (await http.get("/")).headers["location"] == "/tasks"  # a manager's start page
     page = await http.get("/tasks")
     assert page.status_code == 200 and "Rita Manager" in page.text
     # The old token died with the anonymous session: the new one is needed to sign out.

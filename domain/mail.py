@@ -1,0 +1,33 @@
+"""The mails the scheme sends about a participant: their kinds, and what one says, by
+person ids only (names and addresses stay in the people directory, out of workflow
+histories). Which event calls for which mail to whom is the domain's too:
+domain.participant.mail for a participant's events, told_of_opening in
+domain.intervention.case for a case's opening."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class NotificationKind(StrEnum):
+    TASK_REMINDER = "task_reminder"
+    TASK_ESCALATED = "task_escalated"
+    TASK_REASSIGNED = "task_reassigned"
+    DELEGATION_ENDED = "delegation_ended"
+    INTERVENTION_OPENED = "intervention_opened"
+
+
+class Mail(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: NotificationKind
+    recipient: str = Field(description="person id of whoever should act")
+    task_id: str | None = None
+    task_title: str | None = None
+    due_at: datetime | None = None
+    reminder_number: int | None = None
+    escalation_level: int | None = None
+    assignee: str | None = Field(default=None, description="person id the task waits on")
