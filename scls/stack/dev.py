@@ -1,8 +1,8 @@
 """`scls dev`: the whole engine on one machine, in one data folder, until Ctrl-C.
 
 Order of start: Postgres (unless SCLS_DATABASE_URL is set), migrations, Temporal's dev
-server, the SMTP sink (unless SCLS_SMTP_HOST names a real mail server), then the worker
-and the web console in this process, and the schedules (the weekly digest). Stop is the
+server and the schedules (the weekly digest), the SMTP sink (unless SCLS_SMTP_HOST names a
+real mail server), then the worker and the web console in this process. Stop is the
 reverse, and also happens when any step of the start fails, so nothing is left running.
 """
 
@@ -187,6 +187,13 @@ async def _start_and_serve(
     if temporal.pid is not None:
         record.add("temporal", temporal.pid)
 
+    from scls.schedules import apply_schedules
+    from scls.temporal import connect
+
+    client = await connect(settings, address=temporal.address)
+    schedules = await apply_schedules(client, settings.temporal_task_queue)
+    console.print("schedules: " + ", ".join(f"{s} {a.value}" for s, a in schedules.items()))
+
     worker_update: dict[str, object] = {
         "temporal_address": temporal.address,
         "database_url": database_url,
@@ -228,12 +235,6 @@ async def _start_and_serve(
         await web_task
 
     undo.append(("web console", stop_web))
-
-    from scls.schedules import apply_schedules
-    from scls.temporal import connect
-
-    schedules = await apply_schedules(await connect(worker_settings), settings.temporal_task_queue)
-    console.print("schedules: " + ", ".join(f"{s} {a.value}" for s, a in schedules.items()))
 
     console.print(
         _panel(
