@@ -29,12 +29,11 @@ from activities.event_store import EventStoreActivities
 from activities.notifications import NotificationActivities
 from activities.placements import PlacementActivities
 from scls.interceptors import LogContextInterceptor
-from scls.probes import Readiness, worker_probes
+from scls.serving import serve, web_url
 from scls.settings import Settings, load_settings
 from scls.stack.ports import require_free_ports
 from scls.temporal import connect
 from scls.tracing import start_tracing, stop_tracing
-from scls.web.server import serve, web_url
 from store.migrate import MigrationError, pending_migrations
 from store.pool import open_pool
 from store.read_models import PROJECTIONS
@@ -143,6 +142,10 @@ async def _probes(
     if settings.worker_http_port is None:
         yield
         return
+
+    # Loaded only when served: FastAPI is not light, and a worker restarted after a crash
+    # should be polling again at once.
+    from scls.probes import Readiness, worker_probes
 
     async def temporal() -> Client:
         return client
