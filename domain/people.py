@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from domain.mail import NotificationKind
 from domain.roles import Role
 
 # Deliberately plain: one @, no spaces, a dot in the domain. Deliverability is the mail
@@ -45,6 +47,19 @@ class Home(BaseModel):
     provider_id: str
 
 
+class MailPreference(StrEnum):
+    """How a person hears of their tasks: a mail for each reminder, or the weekly digest
+    only. Either way, escalations, reassignments and everything else come by mail as it
+    happens: only reminders wait for the digest."""
+
+    EACH_EVENT = "each_event"
+    DIGEST = "digest"
+
+    def by_mail(self, kind: NotificationKind) -> bool:
+        """Whether a notification of `kind` is mailed to someone who chose this."""
+        return self is MailPreference.EACH_EVENT or kind is not NotificationKind.TASK_REMINDER
+
+
 class Person(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -54,6 +69,7 @@ class Person(BaseModel):
     roles: frozenset[Role]
     home_id: str | None = None
     provider_id: str | None = None
+    mail: MailPreference = MailPreference.EACH_EVENT
 
     @field_validator("email")
     @classmethod

@@ -119,6 +119,18 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    # --- Running in production: probes, metrics, traces, worker versioning -------------
+    # The worker's HTTP server (/healthz, /readyz, /metrics); unset, it serves none.
+    worker_http_host: str = "127.0.0.1"
+    worker_http_port: int | None = Field(default=None, ge=1, le=65535)
+    # host:port of the Temporal SDK's own Prometheus endpoint in the worker; unset: off.
+    temporal_metrics_address: str | None = None
+    # OpenTelemetry traces by OTLP/HTTP (e.g. http://otel-collector:4318); unset: off.
+    otlp_endpoint: str | None = None
+    # Worker Versioning (docs/versioning.md): both or neither.
+    worker_deployment_name: str | None = None
+    worker_build_id: str | None = None
+
     @property
     def smtp(self) -> SmtpSettings:
         """The mail server settings, as the mail code takes them."""
@@ -131,13 +143,30 @@ class Settings(BaseSettings):
             sender=self.smtp_sender,
         )
 
-    @field_validator("temporal_address")
+    @field_validator("temporal_address", "temporal_metrics_address")
     @classmethod
-    def _host_and_port(cls, value: str) -> str:
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit():
             raise ValueError(f"must be host:port, got {value!r}")
         return value
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _deployment_with_build(self) -> Settings:
+        if (self.worker_deployment_name is None) != (self.worker_build_id is None):
+            raise ValueError(
+                "SCLS_WORKER_DEPLOYMENT_NAME and SCLS_WORKER_BUILD_ID must be given together"
+            )
+        return self
 
     @field_validator("database_url", "database_owner_url")
     @classmethod

@@ -11,11 +11,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
 from scls.payload_codec import data_converter
 from scls.payload_keys import load_keyring
+from scls.tracing import client_interceptors
 
 if TYPE_CHECKING:
     from scls.settings import Settings
@@ -47,9 +49,11 @@ async def connect(
     *,
     address: str | None = None,
     connect_timeout: timedelta = timedelta(seconds=10),
+    runtime: Runtime | None = None,
 ) -> Client:
     """Connect to Temporal at `address` (default: SCLS_TEMPORAL_ADDRESS) with pydantic
-    payloads encrypted under the configured keys (PayloadKeyError when there are none)."""
+    payloads encrypted under the configured keys (PayloadKeyError when there are none),
+    traced when tracing is on; `runtime` is the worker's when it exports the SDK's metrics."""
     target = address or settings.temporal_address
     converter = data_converter(load_keyring(settings))
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
@@ -61,6 +65,8 @@ async def connect(
             tls=tls_config(settings),
             api_key=api_key,
             connect_timeout=connect_timeout,
+            interceptors=client_interceptors(settings),
+            runtime=runtime,
         )
     except Exception as error:  # the SDK raises RuntimeError with the transport's reason
         raise TemporalConnectionError(

@@ -54,16 +54,19 @@ async def load_directory(
 
 
 # What a person's row becomes when the file names them: the file's values, or (keeping
-# other roles) the roles of both and the stored home and provider where the file has none.
+# other roles) the roles of both, the stored home and provider where the file has none,
+# and the mail preference they chose (a cohort file does not carry one).
 _REPLACED = {
     "roles": "EXCLUDED.roles",
     "home_id": "EXCLUDED.home_id",
     "provider_id": "EXCLUDED.provider_id",
+    "mail": "EXCLUDED.mail",
 }
 _MERGED = {
     "roles": "ARRAY(SELECT DISTINCT r FROM unnest(people.roles || EXCLUDED.roles) AS r ORDER BY r)",
     "home_id": "coalesce(EXCLUDED.home_id, people.home_id)",
     "provider_id": "coalesce(EXCLUDED.provider_id, people.provider_id)",
+    "mail": "people.mail",
 }
 
 
@@ -83,14 +86,15 @@ async def _upsert(connection: Connection, directory: Directory, *, keep_other_ro
     # updated_at moves only when something did, so a reload of the same file is a no-op.
     merged = _MERGED if keep_other_roles else _REPLACED
     await connection.executemany(
-        "INSERT INTO people (person_id, display_name, email, roles, home_id, provider_id) "
-        "VALUES ($1, $2, $3, $4, $5, $6) "
+        "INSERT INTO people (person_id, display_name, email, roles, home_id, provider_id, mail) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) "
         "ON CONFLICT (person_id) DO UPDATE SET display_name = EXCLUDED.display_name, "
         f"email = EXCLUDED.email, roles = {merged['roles']}, home_id = {merged['home_id']}, "
-        f"provider_id = {merged['provider_id']}, updated_at = now() "
+        f"provider_id = {merged['provider_id']}, mail = {merged['mail']}, updated_at = now() "
         "WHERE (people.display_name, people.email, people.roles, people.home_id, "
-        "people.provider_id) IS DISTINCT FROM (EXCLUDED.display_name, EXCLUDED.email, "
-        f"{merged['roles']}, {merged['home_id']}, {merged['provider_id']})",
+        "people.provider_id, people.mail) IS DISTINCT FROM (EXCLUDED.display_name, "
+        f"EXCLUDED.email, {merged['roles']}, {merged['home_id']}, {merged['provider_id']}, "
+        f"{merged['mail']})",
         [
             (
                 p.person_id,
@@ -99,13 +103,14 @@ async def _upsert(connection: Connection, directory: Directory, *, keep_other_ro
                 sorted(role.value for role in p.roles),
                 p.home_id,
                 p.provider_id,
+                p.mail.value,
             )
             for p in directory.people
         ],
     )
 
 
-_PERSON_COLUMNS = "person_id, display_name, email, roles, home_id, provider_id"
+_PERSON_COLUMNS = "person_id, display_name, email, roles, home_id, provider_id, mail"
 
 
 def _person(row: asyncpg.Record) -> Person:

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import SYSTEM
     from workflows.event_log import record
     from workflows.participant import ParticipantRun, ParticipantWorkflow
+    from workflows.versions import ON_THE_CURRENT_BUILD, time_to_move_on
 
 
 class CohortRun(BaseModel):
@@ -76,14 +77,15 @@ class CohortWorkflow:
             if self._progress:
                 batch, self._progress = self._progress, []
                 await self._apply(list(batch), SYSTEM)
-            if workflow.info().is_continue_as_new_suggested():
+            if time_to_move_on():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     CohortRun(
                         definition=self._definition,
                         state=self._state,
                         participants_started=True,
-                    )
+                    ),
+                    initial_versioning_behavior=ON_THE_CURRENT_BUILD,
                 )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state.summary()

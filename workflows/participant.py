@@ -64,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.event_log import record
     from workflows.intervention import InterventionRun, InterventionWorkflow
     from workflows.notifications import notification_for, send
+    from workflows.versions import ON_THE_CURRENT_BUILD, time_to_move_on
 
 
 
@@ -113,14 +114,15 @@ class ParticipantWorkflow:
             if self._state.has_left:
                 break
             phase_ended = self._state.phase != phase_at_start
-            if phase_ended or workflow.info().is_continue_as_new_suggested():
+            if phase_ended or time_to_move_on():
                 await self._settle()
                 workflow.continue_as_new(
                     ParticipantRun(
                         enrolment=run.enrolment,
                         cohort_workflow_id=run.cohort_workflow_id,
                         state=self._state,
-                    )
+                    ),
+                    initial_versioning_behavior=ON_THE_CURRENT_BUILD,
                 )
             await self._sleep_until(next_wakeup(self._state))
         await self._settle()

@@ -18,6 +18,7 @@ from scls.cli.participant import participant
 from scls.cli.people import people
 from scls.cli.projections import projections
 from scls.cli.report import report
+from scls.cli.schedules import schedules
 from scls.cli.sessions import sessions
 from scls.cli.settings import settings
 from scls.cli.tasks import tasks
@@ -50,6 +51,7 @@ app.add_typer(evidence, name="evidence")
 app.add_typer(reports, name="reports")
 app.add_typer(reviews, name="reviews")
 app.add_typer(keys, name="keys")
+app.add_typer(schedules, name="schedules")
 
 
 def main() -> None:

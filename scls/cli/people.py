@@ -124,7 +124,7 @@ def list_command(
     if as_json:
         typer.echo(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
         return
-    table = Table("id", "name", "email", "roles", "home", "provider")
+    table = Table("id", "name", "email", "roles", "home", "provider", "mail")
     for person in found:
         table.add_row(
             person.person_id,
@@ -133,6 +133,7 @@ def list_command(
             ", ".join(sorted(person.roles)),
             person.home_id or "",
             person.provider_id or "",
+            person.mail.value,
         )
     console().print(table)
 

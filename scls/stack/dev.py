@@ -2,10 +2,10 @@
 
 Order of start: Postgres (unless SCLS_DATABASE_URL is set), migrations, the payload keys
 (made in the data folder on the first start, unless SCLS_PAYLOAD_KEYS is set), Temporal's
-dev server (its Web UI decoding payloads at the console's codec endpoint), the SMTP sink
-(unless SCLS_SMTP_HOST names a real mail server), then the worker and the web console in
-this process. Stop is the reverse, and also happens when any step
-of the start fails, so nothing is left running.
+dev server (its Web UI decoding payloads at the console's codec endpoint) and the
+schedules (the weekly digest), the SMTP sink (unless SCLS_SMTP_HOST names a real mail
+server), then the worker and the web console in this process. Stop is the reverse, and
+also happens when any step of the start fails, so nothing is left running.
 """
 
 from __future__ import annotations
@@ -201,7 +201,8 @@ async def _start_and_serve(
 
     payload_keys = _payload_keys(settings, console)
 
-    from scls.web.server import serve_web, web_url
+    from scls.serving import web_url
+    from scls.web.server import serve_web
 
     codec_endpoint = f"{web_url(settings).rstrip('/')}{CODEC_PATH}"
     temporal = TemporalDevServer(
@@ -220,6 +221,13 @@ async def _start_and_serve(
     await temporal.start()
     if temporal.pid is not None:
         record.add("temporal", temporal.pid)
+
+    from scls.schedules import apply_schedules
+    from scls.temporal import connect
+
+    client = await connect(settings, address=temporal.address)
+    schedules = await apply_schedules(client, settings.temporal_task_queue)
+    console.print("schedules: " + ", ".join(f"{s} {a.value}" for s, a in schedules.items()))
 
     # The Web UI calls the codec endpoint from the browser: its origins are let in.
     ui_origins = [temporal.ui_url, f"http://localhost:{settings.dev_temporal_ui_port}"]

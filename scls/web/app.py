@@ -1,6 +1,7 @@
 """The web console's app: its routers, sessions (a signed cookie holding a server-side
 session's token), the form-token check on every POST, security headers on every answer,
-the codec endpoint for the Temporal Web UI and CLI, and error pages in plain words."""
+the codec endpoint for the Temporal Web UI and CLI, and error pages in plain words; with
+probes and metrics (scls/probes.py) and, when tracing is on, a span per request."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from scls.payload_codec import EncryptionCodec
+from scls.probes import Readiness, add_probes
+from scls.tracing import trace_console
 from scls.web import (
     auth,
     coaching,
@@ -27,12 +30,14 @@ from scls.web import (
 )
 from scls.web.codec import CODEC_PATH, codec_app
 from scls.web.headers import SecurityHeaders
+from scls.web.metrics import RequestMetrics
 from scls.web.pages import render
 from scls.web.services import WebServices
 from scls.web.session import SignInRequired, check_csrf
 from store.web_sessions import SESSION_LIFETIME
 
 SESSION_COOKIE = "scls_session"
+STATIC = "/static"
 
 
 def create_app(
@@ -64,13 +69,16 @@ def create_app(
         same_site="lax",
         https_only=https_only,
     )
+    app.add_middleware(RequestMetrics, mounts=(STATIC,))
     # Added last, so it wraps everything: error pages and the codec's answers get them too.
     app.add_middleware(SecurityHeaders, https=https_only)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.mount(STATIC, StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     if codec is not None and codec_token is not None:
         app.mount(CODEC_PATH, codec_app(services, codec, codec_token))
     for module in (auth, tasks, my_programme, participants, coaching, cohorts, conferences, work):
         app.include_router(module.router)
+    add_probes(app, Readiness(services.pool, services.temporal))
+    trace_console(app, services.settings)
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, error: SignInRequired) -> RedirectResponse:

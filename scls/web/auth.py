@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from mail.smtp import message_id, send_mail
 from scls.logging import get_logger
+from scls.web.metrics import SIGN_IN_FAILURES
 from scls.web.pages import render
 from scls.web.services import WebServices, services
 from scls.web.session import end_session, flash, start_session
@@ -86,6 +87,7 @@ async def sign_in(
         return _locked_page(request, next, login, locked)
     person = await person_with_password(found.pool, login, password)
     if person is None:
+        SIGN_IN_FAILURES.labels(method="password").inc()
         account_failures, client_failures = await record_failure(found.pool, account, client)
         log.warning(
             "sign-in failed",
@@ -187,6 +189,7 @@ async def use_link(
 ) -> HTMLResponse | RedirectResponse:
     person_id = await redeem_sign_in_link(found.pool, token)
     if person_id is None:
+        SIGN_IN_FAILURES.labels(method="link").inc()
         return render(
             request,
             "sign_in.html",

@@ -1,42 +1,23 @@
 """Serving the console with uvicorn inside a running event loop, as `scls web` and
 `scls dev` do: until `stop` is set, against the given Postgres and the configured Temporal.
+(`serve` and `web_url` are scls/serving.py's: the worker serves its probes the same way
+without loading the console.)
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
-import uvicorn
-from starlette.types import ASGIApp
-
+from scls.serving import serve, web_url
 from scls.settings import Settings
 from scls.web.app import create_app
 from scls.web.services import WebServices
 
+__all__ = ["serve", "serve_web", "web_secret", "web_url"]
+
 SECRET_FILE = "web-secret"
-
-
-class _Server(uvicorn.Server):
-    """uvicorn, leaving SIGINT and SIGTERM to the caller (which sets `stop`), and saying
-    when it listens."""
-
-    def __init__(self, config: uvicorn.Config, listening: asyncio.Event) -> None:
-        super().__init__(config)
-        self._listening = listening
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        if self.started:
-            self._listening.set()
 
 
 def web_secret(settings: Settings) -> str:
@@ -54,26 +35,6 @@ def web_secret(settings: Settings) -> str:
     return secret
 
 
-def web_url(settings: Settings) -> str:
-    return settings.web_base_url or f"http://{settings.web_host}:{settings.web_port}"
-
-
-async def serve(
-    app: ASGIApp, host: str, port: int, stop: asyncio.Event, started: asyncio.Event | None = None
-) -> None:
-    """Serve `app` on host:port until `stop` is set; `started` is set once it listens."""
-    config = uvicorn.Config(
-        app, host=host, port=port, lifespan="off", log_level="warning", access_log=False
-    )
-    server = _Server(config, started or asyncio.Event())
-    serving = asyncio.create_task(server.serve())
-    stopping = asyncio.create_task(stop.wait())
-    await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    server.should_exit = True
-    stopping.cancel()
-    await serving
-
-
 async def serve_web(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
     """The console as configured, with its own pool, until `stop` is set. The payload keys
     are read first: without them the console could neither send to Temporal nor serve
@@ -81,9 +42,11 @@ async def serve_web(settings: Settings, database_url: str, stop: asyncio.Event) 
     from scls.payload_codec import EncryptionCodec
     from scls.payload_keys import load_keyring
     from scls.temporal import connect
+    from scls.tracing import start_tracing
     from scls.web.codec import codec_token
     from store.pool import open_pool
 
+    start_tracing(settings, "scls-console")
     codec = EncryptionCodec(load_keyring(settings))
     pool = await open_pool(database_url)
     try:

@@ -14,7 +14,8 @@ import pytest
 from rich.console import Console
 from temporalio.testing import ActivityEnvironment
 
-from activities.notifications import NotificationActivities, NotificationOutcome
+from activities.notifications import NotificationActivities
+from activities.outbox import Delivery
 from contracts.notifications import NotificationKind, NotificationRequest
 from scls.settings import Settings, load_settings
 from scls.stack.dev import _required_ports, run_dev, runs_smtp_sink
@@ -38,7 +39,7 @@ async def test_dev_runs_the_sink_for_the_worker_and_says_where_mail_is_kept(
         smtp_port=smtp_port,
     )
     stop = asyncio.Event()
-    sent: asyncio.Future[NotificationOutcome] = asyncio.get_running_loop().create_future()
+    sent: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
 
     async def stand_in_worker(
         worker_settings: Settings, worker_stop: asyncio.Event, _database_url: str
@@ -65,7 +66,7 @@ async def test_dev_runs_the_sink_for_the_worker_and_says_where_mail_is_kept(
     dev = asyncio.create_task(run_dev(settings, console=console, stop=stop, worker=stand_in_worker))
     try:
         async with asyncio.timeout(90):
-            assert await sent == NotificationOutcome.SENT
+            assert await sent == Delivery.SENT
     finally:
         stop.set()
         async with asyncio.timeout(60):

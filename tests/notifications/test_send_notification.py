@@ -14,13 +14,8 @@ from aiosmtpd.smtp import Envelope
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.notifications import (
-    MAIL_NOT_SENT,
-    MAIL_REJECTED,
-    UNKNOWN_RECIPIENT,
-    NotificationActivities,
-    NotificationOutcome,
-)
+from activities.notifications import UNKNOWN_RECIPIENT, NotificationActivities
+from activities.outbox import MAIL_NOT_SENT, MAIL_REJECTED, Delivery
 from contracts.notifications import NotificationKind, NotificationRequest
 from mail.smtp import message_id
 from scls.settings import load_settings
@@ -57,7 +52,7 @@ async def test_reminder_is_delivered_with_its_recipient_and_subject(
     with structlog.testing.capture_logs() as logs:
         result = await ActivityEnvironment().run(notifications.send_notification, request)
 
-    assert result.outcome is NotificationOutcome.SENT
+    assert result.outcome is Delivery.SENT
     assert result.idempotency_key == request.idempotency_key
     [mail] = sink.messages()
     assert mail["To"] == "ann.manager@example.org"
@@ -135,8 +130,8 @@ async def test_a_retried_send_sends_nothing_more(
     first = await ActivityEnvironment().run(notifications.send_notification, request)
     again = await ActivityEnvironment().run(notifications.send_notification, request)
 
-    assert first.outcome is NotificationOutcome.SENT
-    assert again.outcome is NotificationOutcome.ALREADY_SENT
+    assert first.outcome is Delivery.SENT
+    assert again.outcome is Delivery.ALREADY_SENT
     assert len(sink.messages()) == 1
     [row] = await outbox_rows(pool)
     assert row["sent_at"] is not None
@@ -161,9 +156,9 @@ async def test_smtp_failure_is_recorded_and_a_later_retry_sends_once(
 
     await asyncio.to_thread(sink.start)
     result = await ActivityEnvironment().run(notifications.send_notification, request)
-    assert result.outcome is NotificationOutcome.SENT
+    assert result.outcome is Delivery.SENT
     again = await ActivityEnvironment().run(notifications.send_notification, request)
-    assert again.outcome is NotificationOutcome.ALREADY_SENT
+    assert again.outcome is Delivery.ALREADY_SENT
 
     assert len(sink.messages()) == 1
     [row] = await outbox_rows(pool)
@@ -204,7 +199,7 @@ async def test_concurrent_sends_of_one_request_send_one_mail(
     )
 
     outcomes = sorted(result.outcome for result in results)
-    assert outcomes == [NotificationOutcome.ALREADY_SENT] * 4 + [NotificationOutcome.SENT]
+    assert outcomes == [Delivery.ALREADY_SENT] * 4 + [Delivery.SENT]
     assert len(sink.messages()) == 1
     [row] = await outbox_rows(pool)
     assert row["attempts"] == 1
@@ -263,8 +258,8 @@ async def test_a_retry_during_a_slow_send_waits_for_it_and_sends_nothing(
         await asyncio.sleep(0.3)  # the first attempt is in the middle of its send
         retry = await ActivityEnvironment().run(notifications.send_notification, reminder())
         assert first.done(), "the retry waited for the first attempt's lock"
-        assert (await first).outcome is NotificationOutcome.SENT
-        assert retry.outcome is NotificationOutcome.ALREADY_SENT
+        assert (await first).outcome is Delivery.SENT
+        assert retry.outcome is Delivery.ALREADY_SENT
         assert len(far_end.received) == 1
     finally:
         await asyncio.to_thread(controller.stop)

@@ -63,8 +63,10 @@ from domain.participant.work import EvidenceKind
 from domain.programme.phases import Phase
 from domain.programme.support_sessions import SessionKind, SessionTheme
 from domain.programme.tasks import Outcome, Task, TaskKind
+from scls.settings import load_settings
 from scls.stack.ports import free_port
 from scls.stack.postgres_embedded import EmbeddedPostgres
+from scls.stack.smtp_sink import SmtpSink
 from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary
 from scls.temporal import register_search_attributes
 from store.migrate import migrate
@@ -84,6 +86,7 @@ from tests.workflows.programme_driver import (
 )
 from worker import build_worker
 from workflows.cohort import AttendanceRecord, CohortRun, CohortWorkflow
+from workflows.digest import DigestRun, DigestWorkflow
 from workflows.intervention import InterventionWorkflow
 from workflows.participant import ParticipantRun, ParticipantWorkflow, TaskDecision
 
@@ -723,6 +726,66 @@ async def encrypted(servers: Servers, recorder: Recorder) -> None:
         await handle.terminate("recorded")
 
 
+async def digest(servers: Servers, recorder: Recorder) -> None:
+    """On the dev server: the weekly digest for ops-1 (two open pre-start checks, and ops)
+    with the mail server up, recorded complete; and a week whose mail server is down,
+    recorded in flight while its sends are retried."""
+    env = servers.dev
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    definition = cohort_definition(2, start=await env.get_current_time() + timedelta(weeks=4))
+    await servers.pool.execute(
+        "INSERT INTO people (person_id, display_name, email, roles) VALUES"
+        " ('ops-1', 'Olu Ops', 'ops-1@scls.test', '{ops}') ON CONFLICT DO NOTHING"
+    )
+    with tempfile.TemporaryDirectory(prefix="scls-record-mail-") as folder:
+        sink = SmtpSink(Path(folder), port=free_port())
+        await asyncio.to_thread(sink.start)
+        try:
+            for week, smtp_port, status in (
+                ("2029-W36", sink.port, COMPLETE),
+                ("2029-W37", free_port(), IN_FLIGHT),  # nothing listens there
+            ):
+                settings = load_settings(smtp_host=sink.host, smtp_port=smtp_port)
+                async with build_worker(env.client, servers.pool, task_queue, settings):
+                    for enrolment in enrolments(definition) if status == COMPLETE else ():
+                        await env.client.start_workflow(
+                            ParticipantWorkflow.run,
+                            ParticipantRun(enrolment=enrolment),
+                            id=participant_workflow_id(enrolment.participant_id),
+                            task_queue=task_queue,
+                        )
+                    await eventually(
+                        lambda: servers.pool.fetchval(
+                            "SELECT count(*) FROM task_inbox WHERE assignee = 'ops-1'"
+                        ),
+                        lambda count: count == 2,
+                    )
+                    handle = await env.client.start_workflow(
+                        DigestWorkflow.run,
+                        DigestRun(week=week),
+                        id=f"digest-{week}",
+                        task_queue=task_queue,
+                    )
+                    if status == COMPLETE:
+                        await handle.result()
+                    else:
+                        await eventually(
+                            handle.describe,
+                            lambda d: any(
+                                a.attempt > 1 for a in d.raw_description.pending_activities
+                            ),
+                        )
+                    recorder.add(await handle.fetch_history(), "none", None, status, "digest")
+                    if status == IN_FLIGHT:
+                        await handle.terminate("recorded")
+        finally:
+            await asyncio.to_thread(sink.stop)
+    for enrolment in enrolments(definition):
+        await env.client.get_workflow_handle(
+            participant_workflow_id(enrolment.participant_id)
+        ).terminate("recorded")
+
+
 SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "participant-2024.1": participant_2024,
     "participant-2025.1": participant_2025,
@@ -734,6 +797,7 @@ SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "interventions": interventions,
     "sessions": sessions,
     "encrypted": encrypted,
+    "digest": digest,
 }
 
 
