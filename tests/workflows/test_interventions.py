@@ -358,44 +358,6 @@ async def test_a_withdrawal_closes_every_task_and_the_cohort_summary_counts_it(
     assert inbox == 0
 
 
-# --- the timetable's own triggers ------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("held", "raised"),
-    [
-        (TaskKind.PROGRESS_REVIEW, ConcernKind.PROGRESS_REVIEW_MISSED),
-        (TaskKind.OUTPLACEMENT_REPORT, ConcernKind.OUTPLACEMENT_REPORT_OVERDUE),
-    ],
-)
-async def test_a_task_left_long_overdue_raises_a_concern_of_its_own(
-    time_skipping_env: WorkflowEnvironment,
-    pool: asyncpg.Pool,
-    held: TaskKind,
-    raised: ConcernKind,
-) -> None:
-    env = time_skipping_env
-    task_queue = f"late-{uuid.uuid4().hex[:8]}"
-    async with build_worker(env.client, pool, task_queue):
-        workflow_id, enrolment = await participant(env, task_queue)
-        states = await drive(
-            env,
-            env.client,
-            [workflow_id],
-            how=Answer.BY_SIGNAL,
-            hold=lambda task: task.kind == held,
-            stop=lambda states: any(s.open_interventions for s in states.values()),
-        )
-    case = states[workflow_id].open_case
-    assert (
-        case is not None
-        and case.kind == raised
-        and case.assignee == (enrolment.support.development_lead)
-    )
-    late = [t for t in states[workflow_id].open_tasks if t.kind == held]
-    assert late and case.opened_at == late[0].due_at + timedelta(weeks=2)
-
-
 # --- refusals and crashes, on the dev server ------------------------------------------------
 
 
