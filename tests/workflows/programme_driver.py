@@ -111,6 +111,13 @@ async def state_of(handle: WorkflowHandle) -> ParticipantState:
     return state
 
 
+async def states_of(client: Client, workflow_ids: list[str]) -> dict[str, ParticipantState]:
+    states = await asyncio.gather(
+        *(state_of(client.get_workflow_handle(wid)) for wid in workflow_ids)
+    )
+    return dict(zip(workflow_ids, states, strict=True))
+
+
 async def answer(handle: WorkflowHandle, task: Task, how: Answer) -> ParticipantState:
     """`task` approved by its assignee; the participant's state once that is applied.
 
@@ -181,7 +188,7 @@ async def settle(
     them messages of its own; their states then."""
     while True:
         now = await env.get_current_time()
-        states = {wid: await state_of(client.get_workflow_handle(wid)) for wid in workflow_ids}
+        states = await states_of(client, workflow_ids)
         near = [
             wakeup
             for state in states.values()
@@ -212,8 +219,7 @@ async def drive(
     participant on a break in learning answers nothing until they are back.
     """
     while True:
-        # One query at a time: the time-skipping server times out under a burst of them.
-        states = {wid: await state_of(client.get_workflow_handle(wid)) for wid in workflow_ids}
+        states = await states_of(client, workflow_ids)
         if check is not None:
             await check(states)
         if until is not None and all(s.phase == until for s in states.values()):
