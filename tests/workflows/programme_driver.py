@@ -15,8 +15,13 @@ timer that has fired, where the real server drops the buffered TimerFired). That
 task is never retried or timed out, and holds the server's time-skipping lock: from then
 on the clock only moves at wall-clock speed, so the next `env.sleep` of days never
 returns, queries wait on the stuck task ("query deadline exceeded") and calls time out.
-A history cut off at that point (tests/time_skipping.py prints it) ends in
-WORKFLOW_TASK_STARTED with the timer still running, and the worker logs the refusal.
+(The server also times a timer from the moment it records the command, so the timer
+falls due a few milliseconds after the instant the workflow asked for: just after the
+answer, not before it.) A history cut off at that point (tests/time_skipping.py prints
+it) shows it: a decide_by_signal at 12:44:58.766 of programme day D, its append, the
+next workflow task STARTED and nothing after; the timer started a week earlier for
+6 days 23:59:59.96 (due at .788) never fired or was cancelled; and the worker logged
+"Error while completing workflow activation ... invalid history builder state".
 The real server has no such limit; the gap costs the dev-server tests nothing (an hour
 of programme time is milliseconds at their time scales).
 """
