@@ -17,14 +17,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/scls dev
 
-# The tests on the time-skipping server run first, in a pytest process of their own: late
-# in one long process they hung now and then (the same tests pass alone, every time).
-TIME_SKIPPING_TESTS := tests/workflows/test_participant_journey.py \
-	tests/workflows/test_interventions.py tests/workflows/test_reminders.py
+# Every test in one pytest run, two at a time (pytest-xdist; "worksteal" hands a worker
+# that runs dry the tests still queued on the other). Each worker has its own embedded
+# Postgres and, when its tests need one, its own dev server; each test on the
+# time-skipping server starts its own. TEST_WORKERS=1 runs them one at a time. The
+# slowest tests are listed at the end, so a creeping run time shows in CI's log.
+TEST_WORKERS ?= 2
 
 test: $(STAMP) chromium
-	$(VENV)/bin/pytest $(TIME_SKIPPING_TESTS)
-	$(VENV)/bin/pytest $(addprefix --ignore=,$(TIME_SKIPPING_TESTS))
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal --durations=15
 
 # The browser tests drive Debian's Chromium (Playwright is pointed at it and never
 # downloads a browser). Installed when missing and apt-get can; otherwise the browser

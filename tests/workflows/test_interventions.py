@@ -52,6 +52,7 @@ from tests.workflows.programme_driver import (
     cohort_definition,
     drive,
     eventually,
+    settle,
     sleep_until,
     state_of,
     wait_until_started,
@@ -88,8 +89,10 @@ async def participant(env: WorkflowEnvironment, task_queue: str) -> tuple[str, E
 async def enrolled_at_home(pool: asyncpg.Pool, home: str, now: datetime) -> None:
     """Two participants of another cohort already placed at `home`: their enrolments go
     into the event store (and its read models) as their workflows would record them.
-    Their workflows are not run: idle workflows beside a driven one make the
-    time-skipping server fail ("invalid history builder state")."""
+    Their workflows are not run: the move needs only their enrolments on record. (Idle
+    workflows beside the driven one were once blamed for the time-skipping server's
+    "invalid history builder state"; that is the message of the driver's race with a
+    timer, now avoided (programme_driver.py), but running them was not tried again.)"""
     for enrolment in enrolments(cohort_definition(2, start=now + timedelta(weeks=2))):
         placed = enrolment.model_copy(update={"home_id": home})
         events = decide(initial_state(placed.participant_id), placed, now)
@@ -102,11 +105,16 @@ async def participant_state(client: Client, workflow_id: str) -> ParticipantStat
 
 
 async def concern(
-    client: Client, workflow_id: str, by: str, kind: ConcernKind = ConcernKind.PLACEMENT_CONCERN
+    env: WorkflowEnvironment,
+    workflow_id: str,
+    by: str,
+    kind: ConcernKind = ConcernKind.PLACEMENT_CONCERN,
 ) -> ParticipantState:
-    """Raise a concern by Signal and wait until it is on record (with its case open)."""
+    """Raise a concern by Signal, once no timer of the participant's is near, and wait
+    until it is on record (with its case open)."""
+    client = env.client
     handle = client.get_workflow_handle(workflow_id)
-    raised_before = (await participant_state(client, workflow_id)).concerns_raised
+    raised_before = (await settle(env, client, [workflow_id]))[workflow_id].concerns_raised
     await handle.signal(
         ParticipantWorkflow.raise_concern_by_signal,
         RaiseConcern(by=by, kind=kind, reason="reported in a test"),
@@ -124,16 +132,19 @@ async def case_workflow(client: Client, participant_id: str, number: int = 1) ->
 
 
 async def decide_case(
-    client: Client,
+    env: WorkflowEnvironment,
     state: ParticipantState,
     outcome: InterventionOutcome,
     *,
     approve: bool,
 ) -> ParticipantState:
-    """The Development Lead proposes `outcome` (ops approve it) by Signal; returns the
-    participant once the outcome is applied."""
+    """The Development Lead proposes `outcome` (ops approve it) by Signal, once no timer
+    of the participant's is near (the case applies the outcome to the participant at
+    once); returns the participant once the outcome is applied."""
+    client = env.client
     case = state.open_case
     assert case is not None
+    await settle(env, client, [participant_workflow_id(state.participant_id)])
     handle = await case_workflow(client, state.participant_id, case.number)
     await handle.signal(
         InterventionWorkflow.propose_by_signal, ProposeOutcome(by=case.assignee, outcome=outcome)
@@ -175,14 +186,14 @@ async def test_a_breakdown_in_the_80_20_phase_moves_the_participant_who_then_fin
             env, env.client, [workflow_id], how=Answer.BY_SIGNAL, until=Phase.FIRST_LINE_MANAGEMENT
         )
         state = await concern(
-            env.client,
+            env,
             workflow_id,
             enrolment.support.registered_manager,
             ConcernKind.PLACEMENT_BREAKDOWN,
         )
         assert state.rag == RagStatus.RED
         move = MoveToNewHome(home_id="H-new", registered_manager="rm-new", employer_mentor="m-new")
-        moved = await decide_case(env.client, state, move, approve=True)
+        moved = await decide_case(env, state, move, approve=True)
         assert (moved.home_id, moved.person_for("registered_manager")) == ("H-new", "rm-new")
         assert moved.rag == RagStatus.GREEN
         final = (await drive(env, env.client, [workflow_id], how=Answer.BY_SIGNAL))[workflow_id]
@@ -224,7 +235,7 @@ async def test_a_care_certificate_overrun_is_extended_once_then_finished(
         assert state.phase == Phase.CARE_PLACEMENT
         end_before = state.expected_end
         assert end_before is not None
-        extended = await decide_case(env.client, state, ExtendPhase(weeks=4), approve=True)
+        extended = await decide_case(env, state, ExtendPhase(weeks=4), approve=True)
         assert extended.expected_end == end_before + timedelta(weeks=4)
         final = (await drive(env, env.client, [workflow_id], how=Answer.BY_SIGNAL))[workflow_id]
 
@@ -245,10 +256,10 @@ async def test_a_break_in_learning_pauses_and_moves_the_programme_end_by_its_len
         await drive(
             env, env.client, [workflow_id], how=Answer.BY_SIGNAL, until=Phase.FIRST_LINE_MANAGEMENT
         )
-        state = await concern(env.client, workflow_id, enrolment.participant_id)
+        state = await concern(env, workflow_id, enrolment.participant_id)
         end_before = state.expected_end
         assert end_before is not None
-        paused = await decide_case(env.client, state, BreakInLearning(weeks=6), approve=False)
+        paused = await decide_case(env, state, BreakInLearning(weeks=6), approve=False)
         assert paused.status == ParticipantStatus.ON_BREAK
         assert paused.current_break is not None
         final = (await drive(env, env.client, [workflow_id], how=Answer.BY_SIGNAL))[workflow_id]
@@ -279,7 +290,7 @@ async def test_a_safeguarding_concern_suspends_until_the_case_is_resolved(
         )
         mails_before = len(sink.messages())
         state = await concern(
-            env.client, workflow_id, enrolment.support.employer_mentor, ConcernKind.SAFEGUARDING
+            env, workflow_id, enrolment.support.employer_mentor, ConcernKind.SAFEGUARDING
         )
         assert state.suspended and state.rag == RagStatus.RED
         assert state.open_case is not None and state.open_case.severity == "high"
@@ -292,7 +303,7 @@ async def test_a_safeguarding_concern_suspends_until_the_case_is_resolved(
             lambda: asyncio.to_thread(sink.messages), lambda m: len(m) >= mails_before + 2
         )
         plan = ContinueWithSupportPlan(plan="supervised shifts only", review_after_weeks=4)
-        resolved = await decide_case(env.client, state, plan, approve=False)
+        resolved = await decide_case(env, state, plan, approve=False)
 
     assert not resolved.suspended and resolved.rag == RagStatus.GREEN
     assert "support_plan_review.1" in {t.task_id for t in resolved.open_tasks}
@@ -329,9 +340,9 @@ async def test_a_withdrawal_closes_every_task_and_the_cohort_summary_counts_it(
         ids = [participant_workflow_id(p) for p in (leaving, staying)]
         await wait_until_started(env.client, ids)
         await drive(env, env.client, ids, how=Answer.BY_SIGNAL, until=Phase.CARE_PLACEMENT)
-        state = await concern(env.client, ids[0], "ops-1")
+        state = await concern(env, ids[0], "ops-1")
         leave = Withdraw(reason="moved abroad", destination=WithdrawalDestination.LEFT_SECTOR)
-        gone = await decide_case(env.client, state, leave, approve=True)
+        gone = await decide_case(env, state, leave, approve=True)
         result = await env.client.get_workflow_handle_for(ParticipantWorkflow.run, ids[0]).result()
         summary = await eventually(
             lambda: cohort.query(CohortWorkflow.summary), lambda s: s.withdrawn == 1
@@ -349,44 +360,6 @@ async def test_a_withdrawal_closes_every_task_and_the_cohort_summary_counts_it(
     assert inbox == 0
 
 
-# --- the timetable's own triggers ------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("held", "raised"),
-    [
-        (TaskKind.PROGRESS_REVIEW, ConcernKind.PROGRESS_REVIEW_MISSED),
-        (TaskKind.OUTPLACEMENT_REPORT, ConcernKind.OUTPLACEMENT_REPORT_OVERDUE),
-    ],
-)
-async def test_a_task_left_long_overdue_raises_a_concern_of_its_own(
-    time_skipping_env: WorkflowEnvironment,
-    pool: asyncpg.Pool,
-    held: TaskKind,
-    raised: ConcernKind,
-) -> None:
-    env = time_skipping_env
-    task_queue = f"late-{uuid.uuid4().hex[:8]}"
-    async with build_worker(env.client, pool, task_queue):
-        workflow_id, enrolment = await participant(env, task_queue)
-        states = await drive(
-            env,
-            env.client,
-            [workflow_id],
-            how=Answer.BY_SIGNAL,
-            hold=lambda task: task.kind == held,
-            stop=lambda states: any(s.open_interventions for s in states.values()),
-        )
-    case = states[workflow_id].open_case
-    assert (
-        case is not None
-        and case.kind == raised
-        and case.assignee == (enrolment.support.development_lead)
-    )
-    late = [t for t in states[workflow_id].open_tasks if t.kind == held]
-    assert late and case.opened_at == late[0].due_at + timedelta(weeks=2)
-
-
 # --- refusals and crashes, on the dev server ------------------------------------------------
 
 
@@ -400,7 +373,7 @@ async def test_a_move_to_a_home_with_no_other_participant_is_refused(
     enrolment = enrolments(cohort_definition(2, start=now + timedelta(weeks=2)))[0]
     async with build_worker(env.client, pool, task_queue):
         workflow_id = await start(env, task_queue, enrolment)
-        state = await concern(env.client, workflow_id, enrolment.support.registered_manager)
+        state = await concern(env, workflow_id, enrolment.support.registered_manager)
         handle = await case_workflow(env.client, enrolment.participant_id)
         lonely = MoveToNewHome(home_id="H-empty", registered_manager="rm-x", employer_mentor="m-x")
         lead = state.open_case.assignee  # type: ignore[union-attr]
@@ -468,11 +441,11 @@ async def test_a_case_survives_a_lost_append_and_a_new_worker_with_exactly_one_o
     losing = LoseCaseOpening()
     async with build_worker(env.client, pool, task_queue, interceptors=[losing]):
         workflow_id = await start(env, task_queue, enrolment)
-        await concern(env.client, workflow_id, enrolment.support.development_lead)
+        await concern(env, workflow_id, enrolment.support.development_lead)
         await case_workflow(env.client, enrolment.participant_id)
     # A new worker, nothing cached: both workflows are rebuilt from their histories.
     async with build_worker(env.client, pool, task_queue):
-        state = await concern(env.client, workflow_id, enrolment.support.registered_manager)
+        state = await concern(env, workflow_id, enrolment.support.registered_manager)
         case_file = await (await case_workflow(env.client, enrolment.participant_id)).query(
             InterventionWorkflow.case
         )
@@ -514,6 +487,7 @@ async def test_management_time_short_for_weeks_turns_amber_then_opens_a_case(
         seen: list[ParticipantState] = []
         for week in range(6):
             await sleep_until(env, started + timedelta(weeks=week + 1))
+            await settle(env, env.client, [workflow_id])
             sheet = SubmitTimesheet(
                 by=enrolment.support.registered_manager,
                 week_start=(started + timedelta(weeks=week)).date(),

@@ -23,11 +23,9 @@ from tests.workflows.programme_driver import (
     PHASES_IN_ORDER,
     REHEARSAL_TIME_SCALE,
     Answer,
-    answer,
     cohort_definition,
     drive,
     run_histories,
-    sleep_until,
 )
 from worker import build_worker
 from workflows.participant import ParticipantRun, ParticipantWorkflow
@@ -151,28 +149,3 @@ async def test_a_new_worker_carries_on_where_a_stopped_one_left_off(
     types = await assert_record_is_whole(pool, participant_id, final)
     assert Counter(types)["ParticipantEnrolled"] == 1
     assert Counter(types)["ProgrammeCompleted"] == 1
-
-
-async def test_rm_readiness_waits_for_both_signatures(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool
-) -> None:
-    env = time_skipping_env
-    task_queue = f"readiness-{uuid.uuid4().hex[:8]}"
-    async with build_worker(env.client, pool, task_queue):
-        _, workflow_id, _ = await start_participant(env, task_queue)
-        states = await drive(
-            env, env.client, [workflow_id], how=Answer.BY_SIGNAL, until=Phase.RM_READINESS
-        )
-        handle = env.client.get_workflow_handle(workflow_id)
-        state = states[workflow_id]
-        for task_id in ("fit_and_proper", "readiness.development_lead"):
-            await answer(handle, state.tasks[task_id], Answer.BY_SIGNAL)
-        # Long past the phase's earliest end, one signature is still not enough.
-        assert state.phase_earliest_end is not None
-        await sleep_until(env, state.phase_earliest_end + timedelta(weeks=2))
-        waiting = await handle.query(ParticipantWorkflow.state)
-        assert waiting.status == ParticipantStatus.ACTIVE
-        assert waiting.sign_offs_needed == ("readiness.registered_manager",)
-
-        done = await answer(handle, waiting.tasks["readiness.registered_manager"], Answer.BY_SIGNAL)
-    assert done.status == ParticipantStatus.COMPLETED
