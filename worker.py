@@ -20,6 +20,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.event_store import EventStoreActivities
 from activities.notifications import NotificationActivities
 from activities.placements import PlacementActivities
+from mail.check_in_links import check_in_links
 from scls.interceptors import LogContextInterceptor
 from scls.settings import Settings, load_settings
 from scls.temporal import connect
@@ -60,8 +61,12 @@ def build_worker(
 ) -> Worker:
     """The worker for `task_queue`; `settings` give the mail server (default: the
     environment); `interceptors` come after the engine's own (fault tests add theirs)."""
+    from scls.web.server import web_secret, web_url
+
+    settings = settings or load_settings()
     event_store = EventStoreActivities(pool, PROJECTIONS)
-    notifications = NotificationActivities(pool, (settings or load_settings()).smtp)
+    links = check_in_links(web_url(settings), lambda: web_secret(settings))
+    notifications = NotificationActivities(pool, settings.smtp, links)
     placements = PlacementActivities(pool)
     return Worker(
         client,

@@ -14,6 +14,7 @@ it again, with the same Message-ID, so the far end can tell it is a duplicate.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from enum import StrEnum
 
 import aiosmtplib
@@ -68,9 +69,17 @@ def refuses_the_address(failure: Exception) -> bool:
 
 
 class NotificationActivities:
-    def __init__(self, pool: asyncpg.Pool, smtp: SmtpSettings) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        smtp: SmtpSettings,
+        check_in_link: Callable[[str, int], str] | None = None,
+    ) -> None:
+        """`check_in_link(person, number)`: the one-click link of an alumni check-in
+        (mail.check_in_links); without it those mails go without a link."""
         self._pool = pool
         self._smtp = smtp
+        self._check_in_link = check_in_link
         # Each send holds a pooled connection (and the row lock) while the mail server
         # talks: at most half the pool, so a slow server cannot starve the event store.
         self._sending = asyncio.Semaphore(max(1, pool.get_max_size() // 2))
@@ -200,6 +209,11 @@ class NotificationActivities:
             reminder_number=request.reminder_number,
             escalation_level=request.escalation_level,
             assignee=name(request.assignee),
+            link=(
+                self._check_in_link(request.participant_id, request.check_in)
+                if request.check_in is not None and self._check_in_link is not None
+                else None
+            ),
         )
         # Two first attempts at once both get here: the key lets one row in.
         await connection.execute(

@@ -1,7 +1,8 @@
 """The programme's workflows: deterministic orchestration of the domain's decisions."""
 
+from workflows.alumni import AlumniWorkflow
 from workflows.cohort import CohortWorkflow
 from workflows.intervention import InterventionWorkflow
 from workflows.participant import ParticipantWorkflow
 
-WORKFLOWS = [ParticipantWorkflow, CohortWorkflow, InterventionWorkflow]
+WORKFLOWS = [ParticipantWorkflow, CohortWorkflow, InterventionWorkflow, AlumniWorkflow]
