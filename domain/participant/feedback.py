@@ -59,6 +59,11 @@ def _task_id(kind: TaskKind, subject: str, role: Role) -> str:
     return f"{prefix}.{subject}.{role.value}"
 
 
+def is_feedback_task(task_id: str) -> bool:
+    """Whether a task id is one this module opens (a rating, a survey, an LQF)."""
+    return task_id.startswith(("placement_rating.", "survey.", "lqf."))
+
+
 def subject_of(task: Task) -> str:
     """What a feedback task asks about: a placement, a phase, "programme", an LQF point."""
     return task.task_id.split(".")[1]

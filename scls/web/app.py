@@ -20,6 +20,7 @@ from scls.web import (
     coaching,
     cohorts,
     conferences,
+    measures,
     my_programme,
     participants,
     tasks,
@@ -69,7 +70,17 @@ def create_app(
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     if codec is not None and codec_token is not None:
         app.mount(CODEC_PATH, codec_app(services, codec, codec_token))
-    for module in (auth, tasks, my_programme, participants, coaching, cohorts, conferences, work):
+    for module in (
+        auth,
+        tasks,
+        my_programme,
+        participants,
+        coaching,
+        cohorts,
+        conferences,
+        work,
+        measures,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(SignInRequired)
