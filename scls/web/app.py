@@ -57,6 +57,7 @@ def create_app(
         dependencies=[Depends(check_csrf)],
     )
     app.state.services = services
+    app.state.secret = secret  # also signs alumni check-in links (mail/check_in_links.py)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,

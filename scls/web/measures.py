@@ -29,7 +29,6 @@ from scls.participant_updates import (
 from scls.web.measures_charts import cohort_bars, lqf_charts, score_bars
 from scls.web.pages import render
 from scls.web.records import visible_participant
-from scls.web.server import web_secret
 from scls.web.services import WebServices, services
 from scls.web.session import flash, signed_in, viewer_of
 from store.directory import display_names
@@ -218,8 +217,8 @@ async def record_care_feedback(
 # --- the alumni check-in, by one-click link ------------------------------------------------
 
 
-def _from_token(found: WebServices, token: str) -> tuple[str, int]:
-    read = read_check_in_token(web_secret(found.settings), token)
+def _from_token(request: Request, token: str) -> tuple[str, int]:
+    read = read_check_in_token(request.app.state.secret, token)
     if read is None:
         raise HTTPException(404, "This link is not one the scheme sent, or it was cut short.")
     return read
@@ -243,13 +242,13 @@ def _check_in_page(
 
 @router.get("/alumni/check-in/{token}", response_class=HTMLResponse)
 async def check_in_page(request: Request, found: Services, token: str) -> HTMLResponse:
-    _, number = _from_token(found, token)
+    _, number = _from_token(request, token)
     return _check_in_page(request, token, number)
 
 
 @router.post("/alumni/check-in/{token}", response_class=HTMLResponse)
 async def answer_check_in(request: Request, found: Services, token: str) -> HTMLResponse:
-    person_id, number = _from_token(found, token)
+    person_id, number = _from_token(request, token)
     posted = {k: str(v) for k, v in (await request.form()).items()}
     if posted.get("destination") not in {d.value for d in Destination}:
         return _check_in_page(request, token, number, "Choose where you are now.", 422)
