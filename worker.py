@@ -28,6 +28,7 @@ from activities.digest import DigestActivities
 from activities.event_store import EventStoreActivities
 from activities.notifications import NotificationActivities
 from activities.placements import PlacementActivities
+from mail.check_in_links import check_in_links
 from scls.interceptors import LogContextInterceptor
 from scls.serving import serve, web_url
 from scls.settings import Settings, load_settings
@@ -70,12 +71,15 @@ def build_worker(
     settings: Settings | None = None,
     interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
-    """The worker for `task_queue`; `settings` give the mail server and the Worker
-    Deployment build (default: the environment); `interceptors` come after the engine's
-    own (fault tests add theirs)."""
+    """The worker for `task_queue`; `settings` give the mail server, the console's address
+    and secret for the links in mail, and the Worker Deployment build (default: the
+    environment); `interceptors` come after the engine's own (fault tests add theirs)."""
+    from scls.serving import web_secret
+
     settings = settings or load_settings()
     event_store = EventStoreActivities(pool, PROJECTIONS)
-    notifications = NotificationActivities(pool, settings.smtp)
+    links = check_in_links(web_url(settings), lambda: web_secret(settings))
+    notifications = NotificationActivities(pool, settings.smtp, links)
     placements = PlacementActivities(pool)
     digests = DigestActivities(pool, settings.smtp, web_url(settings))
     return Worker(

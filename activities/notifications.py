@@ -9,6 +9,8 @@ as a weekly digest is not sent: the digest lists the task.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import asyncpg
 import structlog
 from pydantic import BaseModel, ConfigDict
@@ -35,8 +37,16 @@ class NotificationResult(BaseModel):
 
 
 class NotificationActivities:
-    def __init__(self, pool: asyncpg.Pool, smtp: SmtpSettings) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        smtp: SmtpSettings,
+        check_in_link: Callable[[str, int], str] | None = None,
+    ) -> None:
+        """`check_in_link(person, number)`: the one-click link of an alumni check-in
+        (mail.check_in_links); without it those mails go without a link."""
         self._outbox = Outbox(pool, smtp)
+        self._check_in_link = check_in_link
 
     @activity.defn(name=SEND_NOTIFICATION)
     async def send_notification(self, request: NotificationRequest) -> NotificationResult:
@@ -97,6 +107,11 @@ class NotificationActivities:
             reminder_number=request.reminder_number,
             escalation_level=request.escalation_level,
             assignee=name(request.assignee),
+            link=(
+                self._check_in_link(request.participant_id, request.check_in)
+                if request.check_in is not None and self._check_in_link is not None
+                else None
+            ),
         )
         return Letter(
             recipient=request.recipient,

@@ -138,3 +138,15 @@ class InvalidReview(DomainError):
 
 class AlreadySigned(InvalidReview):
     pass
+
+
+class InvalidFeedback(DomainError):
+    """A rating, survey or leadership assessment that does not fit its form."""
+
+
+class InvalidCheckIn(DomainError):
+    """An alumni check-in answer the alumni record cannot take."""
+
+
+class InvalidCqcFile(DomainError):
+    """A CQC care directory file with rows or fields that cannot be read."""

@@ -1,5 +1,5 @@
-"""Workflow ids, which are also the event streams' names: one per participant, cohort and
-intervention case. Made of opaque ids only, never a name or an email, because anyone who
+"""Workflow ids, which are also the event streams' names: one per participant, cohort,
+intervention case and alumnus. Made of opaque ids only, never a name or an email, because anyone who
 can list workflows in Temporal sees them."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 PARTICIPANT_PREFIX = "participant-"
 COHORT_PREFIX = "cohort-"
 INTERVENTION_PREFIX = "intervention-"
+ALUMNI_PREFIX = "alumni-"
 
 
 def participant_workflow_id(participant_id: str) -> str:
@@ -29,3 +30,8 @@ def key_of(workflow_id: str, prefix: str) -> str:
     if not workflow_id.startswith(prefix):
         raise ValueError(f"{workflow_id!r} does not start with {prefix!r}")
     return workflow_id.removeprefix(prefix)
+
+
+def alumni_workflow_id(person_id: str) -> str:
+    """An alumnus' workflow after the programme, and the stream of their alumni record."""
+    return f"{ALUMNI_PREFIX}{person_id}"

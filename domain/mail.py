@@ -18,6 +18,11 @@ class NotificationKind(StrEnum):
     TASK_REASSIGNED = "task_reassigned"
     DELEGATION_ENDED = "delegation_ended"
     INTERVENTION_OPENED = "intervention_opened"
+    # After the programme (domain.alumni.mail): the alumnus asked where they are, with a
+    # one-click link to the check-in's form; ops told when nobody answers.
+    CHECK_IN = "check_in"
+    CHECK_IN_REMINDER = "check_in_reminder"
+    CHECK_IN_ESCALATED = "check_in_escalated"
 
 
 class Mail(BaseModel):
@@ -31,3 +36,5 @@ class Mail(BaseModel):
     reminder_number: int | None = None
     escalation_level: int | None = None
     assignee: str | None = Field(default=None, description="person id the task waits on")
+    # An alumni check-in's number: the mail carries a one-click link to its form.
+    check_in: int | None = None

@@ -75,11 +75,47 @@ A review meeting is needed within ten working days
 {%- if assignee %}; {{ assignee }}, their Development Lead, holds it{% endif %}.
 """,
     ),
+    NotificationKind.CHECK_IN: (
+        "{{ task }}: the Social Care Leaders Scheme asks its alumni",
+        """Dear {{ recipient }},
+
+The Social Care Leaders Scheme keeps in touch with everyone who took part, to learn
+where the programme leads. Please tell us where you are now: it takes a minute, and
+needs no password.
+
+{{ link }}
+{% if due %}
+The form is open until {{ due }}.
+{% endif %}""",
+    ),
+    NotificationKind.CHECK_IN_REMINDER: (
+        "Reminder: {{ task }}",
+        """Dear {{ recipient }},
+
+We have not yet heard where you are now. Please tell us: it takes a minute.
+
+{{ link }}
+""",
+    ),
+    NotificationKind.CHECK_IN_ESCALATED: (
+        "No answer from {{ participant }}: {{ task }}",
+        """Dear {{ recipient }},
+
+{{ participant }} has not answered their alumni check-in ({{ task }}) after two
+reminders. Please get in touch with them and record where they are.
+""",
+    ),
 }
+
+_NO_ACTION = (
+    NotificationKind.DELEGATION_ENDED,
+    NotificationKind.CHECK_IN,
+    NotificationKind.CHECK_IN_REMINDER,
+)
 
 
 def _footer(kind: NotificationKind) -> str:
-    return _SIGNATURE if kind is NotificationKind.DELEGATION_ENDED else _ACT + _SIGNATURE
+    return _SIGNATURE if kind in _NO_ACTION else _ACT + _SIGNATURE
 
 
 _environment = Environment(
@@ -126,8 +162,10 @@ def render(
     reminder_number: int | None,
     escalation_level: int | None,
     assignee: str | None,
+    link: str | None = None,
 ) -> RenderedMail:
-    """The mail of `kind`; names are display names from the people directory."""
+    """The mail of `kind`; names are display names from the people directory; `link` is
+    an alumni check-in's one-click link."""
     values = {
         "recipient": recipient,
         "participant": participant,
@@ -136,6 +174,7 @@ def render(
         "reminder_number": reminder_number,
         "escalation_level": escalation_level,
         "assignee": assignee,
+        "link": link,
     }
     subject = _environment.get_template(f"{kind.value}.subject").render(values)
     body = _environment.get_template(f"{kind.value}.body").render(values)

@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from temporalio.client import Client, WorkflowHandle
     from temporalio.workflow import UpdateMethodMultiParam
 
+    from domain.alumni.record import AlumniState
     from domain.cohort.state import CohortSummary
     from domain.intervention.case import CaseFile
     from domain.participant.state import ParticipantState
+    from workflows.alumni import AlumniWorkflow
     from workflows.cohort import CohortWorkflow
     from workflows.intervention import InterventionWorkflow
     from workflows.participant import ParticipantWorkflow
@@ -125,6 +127,21 @@ async def update_cohort(
 
     handle = client.get_workflow_handle(cohort_workflow_id(cohort_id))
     return await _update(handle, f"cohort {cohort_id}", update, argument, wait_seconds)
+
+
+async def update_alumni(
+    client: Client,
+    person_id: str,
+    update: UpdateMethodMultiParam[[AlumniWorkflow, A], AlumniState],
+    argument: A,
+    wait_seconds: float = UPDATE_TIMEOUT,
+) -> AlumniState:
+    """Run `update` on an alumnus' workflow; their alumni record after it."""
+    from domain.ids import alumni_workflow_id
+
+    handle = client.get_workflow_handle(alumni_workflow_id(person_id))
+    what = f"the alumni record of {person_id}"
+    return await _update(handle, what, update, argument, wait_seconds)
 
 
 async def _update(

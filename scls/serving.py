@@ -1,13 +1,16 @@
 """Serving an ASGI app with uvicorn inside a running event loop, until an event is set:
-the console (`scls web`, `scls dev`) and the worker's probes and metrics. Light on purpose:
-the worker imports it without loading the console."""
+the console (`scls web`, `scls dev`) and the worker's probes and metrics; and the
+console's address and secret, which the worker also needs for links in mail. Light on
+purpose: the worker imports it without loading the console."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -52,3 +55,21 @@ async def serve(
 def web_url(settings: Settings) -> str:
     """Where people reach the console: SCLS_WEB_BASE_URL, or where it listens."""
     return settings.web_base_url or f"http://{settings.web_host}:{settings.web_port}"
+
+
+SECRET_FILE = "web-secret"
+
+
+def web_secret(settings: Settings) -> str:
+    """SCLS_WEB_SECRET, or one made once and kept in the data folder (readable by its
+    owner only), so sessions outlive a restart."""
+    if settings.web_secret is not None:
+        return settings.web_secret.get_secret_value()
+    path = Path(settings.data_dir).expanduser() / SECRET_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(secret, encoding="utf-8")
+    return secret

@@ -1,5 +1,5 @@
-"""CSV for spreadsheets: every export goes through `write_csv`, which neutralises cells a
-spreadsheet would run as a formula.
+"""CSV and xlsx for spreadsheets: every export goes through `write_csv` or `write_xlsx`,
+which neutralise cells a spreadsheet would run as a formula.
 
 A cell that starts with =, +, -, @ (or a tab or carriage return, which some spreadsheets
 skip before looking) is prefixed with a single quote, as OWASP's CSV injection advice
@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -29,3 +29,20 @@ def write_csv(out: TextIO, header: Iterable[object], rows: Iterable[Iterable[obj
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([spreadsheet_safe(cell) for cell in header])
     writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+
+
+def write_xlsx(
+    out: BinaryIO, title: str, header: Iterable[object], rows: Iterable[Iterable[object]]
+) -> None:
+    """One worksheet of text cells, neutralised as CSV's are (openpyxl would otherwise
+    store a cell starting with = as a formula)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title[:31]  # Excel's limit on a sheet's name
+    sheet.append([spreadsheet_safe(cell) for cell in header])
+    for row in rows:
+        sheet.append([spreadsheet_safe(cell) for cell in row])
+    workbook.save(out)

@@ -6,6 +6,7 @@ just written in the same transaction, so they must come after it.
 
 from __future__ import annotations
 
+from store.alumni import ALUMNI_RECORDS
 from store.cohort_summary import COHORT_SUMMARY
 from store.inbox import TaskInboxProjector
 from store.intervention_cases import INTERVENTION_CASES
@@ -17,5 +18,12 @@ TASK_INBOX = TaskInboxProjector(PARTICIPANT_PROGRESS)
 SESSION_CADENCE = SessionCadenceProjector(PARTICIPANT_PROGRESS)
 
 PROJECTIONS = Projections(
-    [PARTICIPANT_PROGRESS, TASK_INBOX, SESSION_CADENCE, COHORT_SUMMARY, INTERVENTION_CASES]
+    [
+        PARTICIPANT_PROGRESS,
+        TASK_INBOX,
+        SESSION_CADENCE,
+        COHORT_SUMMARY,
+        INTERVENTION_CASES,
+        ALUMNI_RECORDS,
+    ]
 )

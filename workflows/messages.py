@@ -29,6 +29,8 @@ DRAFT_REVIEW = "draft_review"  # update: the Development Lead fills in a review'
 SIGN_REVIEW = "sign_review"  # update
 SEND_BACK_REVIEW = "send_back_review"  # update
 RECORD_SESSION = "record_session"  # update: the coach or mentor records a session held
+GIVE_FEEDBACK = "give_feedback"  # update: a rating, survey or LQF assessment answered
+RECORD_CARE_FEEDBACK = "record_care_feedback"  # update: ops record people receiving care
 RAISE_CONCERN_BY_SIGNAL = "raise_concern_by_signal"
 SUBMIT_TIMESHEET_BY_SIGNAL = "submit_timesheet_by_signal"
 APPLY_INTERVENTION_OUTCOME = "apply_intervention_outcome"  # signal, from the case's workflow
@@ -38,6 +40,11 @@ PARTICIPANT_PROGRESSED = "participant_progressed"  # signal, from each participa
 COHORT_SUMMARY = "summary"  # query
 COHORT_STATE = "state"  # query
 RECORD_ATTENDANCE = "record_attendance"  # update: ops record who attended a conference
+
+# AlumniWorkflow (`alumni-<person>`)
+ALUMNI_RECORD = "record"  # query: the alumni record
+ANSWER_CHECK_IN = "answer_check_in"  # update: the alumnus answers a check-in (one-click link)
+RECORD_RM_REGISTRATION = "record_rm_registration"  # update: registered with CQC as RM
 
 # InterventionWorkflow (`intervention-<participant>-<n>`)
 CASE = "case"  # query: the case file

@@ -27,9 +27,10 @@ from workflows.messages import (
 
 with workflow.unsafe.imports_passed_through():
     from contracts.search_attributes import COHORT_ID, NEXT_DUE, PHASE, RAG_STATUS
+    from domain.alumni.events import AlumniRecordOpened
     from domain.cohort.events import ParticipantProgressed
     from domain.errors import DomainError
-    from domain.ids import intervention_workflow_id, participant_workflow_id
+    from domain.ids import alumni_workflow_id, intervention_workflow_id, participant_workflow_id
     from domain.intervention.case import CaseFileOpened
     from domain.participant.commands import (
         AddEvidence,
@@ -39,9 +40,11 @@ with workflow.unsafe.imports_passed_through():
         Delegate,
         DraftReview,
         Enrol,
+        GiveFeedback,
         ParticipantCommand,
         RaiseConcern,
         ReassignTask,
+        RecordCareFeedback,
         RecordSession,
         SendBackReview,
         SignReview,
@@ -61,11 +64,15 @@ with workflow.unsafe.imports_passed_through():
         progress_review_id,
     )
     from domain.roles import SYSTEM, Role
+    from workflows.alumni import AlumniRun, AlumniWorkflow
     from workflows.event_log import record
     from workflows.intervention import InterventionRun, InterventionWorkflow
     from workflows.notifications import notification_for, send
     from workflows.versions import ON_THE_CURRENT_BUILD, time_to_move_on
 
+
+# workflow.patched ids: never reused (docs/versioning.md).
+ALUMNI_ON_LEAVING = "alumni-record-on-leaving"
 
 
 class ParticipantRun(BaseModel):
@@ -125,8 +132,38 @@ class ParticipantWorkflow:
                     initial_versioning_behavior=ON_THE_CURRENT_BUILD,
                 )
             await self._sleep_until(next_wakeup(self._state))
+        if workflow.patched(ALUMNI_ON_LEAVING):
+            await self._start_alumni_record()
         await self._settle()
         return self._state
+
+    async def _start_alumni_record(self) -> None:
+        """Completed or withdrawn: the alumni workflow follows them for two years after,
+        a child left running when this one closes. Runs that left before the patch
+        replay without it."""
+        state = self._state
+        withdrawal = state.withdrawal
+        left_at = state.completed_at or (withdrawal.withdrawn_at if withdrawal else None)
+        assert state.status is not None and left_at is not None  # has_left
+        opening = AlumniRecordOpened(
+            person_id=state.participant_id,
+            cohort_id=state.cohort_id or "",
+            left_as=state.status,
+            left_at=left_at,
+            home_id=state.home_id,
+            ops_lead=state.person_for(Role.OPS),
+            time_scale=state.time_scale,
+            opened_at=workflow.now(),
+        )
+        try:
+            await workflow.start_child_workflow(
+                AlumniWorkflow.run,
+                AlumniRun(opening=opening),
+                id=alumni_workflow_id(state.participant_id),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # started by an earlier attempt: one alumni record per person
 
     async def _settle(self) -> None:
         """Let running handlers finish and pending mails go before this run ends."""
@@ -394,6 +431,27 @@ class ParticipantWorkflow:
 
     @record_session.validator
     def _validate_record_session(self, command: RecordSession) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def give_feedback(self, command: GiveFeedback) -> ParticipantState:
+        """A rating, survey or LQF assessment answered by the person it was asked of. Its
+        comment goes on the record only: the state returned keeps the scores."""
+        await self._act(command, command.by, command.task_id)
+        return self._state
+
+    @give_feedback.validator
+    def _validate_give_feedback(self, command: GiveFeedback) -> None:
+        self._decided(command)
+
+    @workflow.update
+    async def record_care_feedback(self, command: RecordCareFeedback) -> ParticipantState:
+        """Feedback ops gathered from people receiving care from the participant."""
+        await self._act(command, command.by, "care_feedback")
+        return self._state
+
+    @record_care_feedback.validator
+    def _validate_record_care_feedback(self, command: RecordCareFeedback) -> None:
         self._decided(command)
 
     async def _apply_signalled(self, command: ParticipantCommand, actor: str) -> None:

@@ -208,6 +208,34 @@ class RecordSession(BaseModel):
     notes: str | None = None
 
 
+class GiveFeedback(BaseModel):
+    """The answer to a feedback task, by the person it is asked of: a score for every
+    question of its form, a comment if they wish; for an outplacement's rating, its host
+    (a home of the directory, or an organisation's name) unless already named."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["GiveFeedback"] = "GiveFeedback"
+    by: str
+    task_id: str
+    scores: dict[str, int]
+    comment: str | None = None
+    host_home_id: str | None = None
+    host_name: str | None = None
+
+
+class RecordCareFeedback(BaseModel):
+    """Ops (or the Development Lead) record what people receiving care said about the
+    participant."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal["RecordCareFeedback"] = "RecordCareFeedback"
+    by: str
+    scores: dict[str, int]
+    comment: str | None = None
+
+
 ParticipantCommand = Annotated[
     Enrol
     | AdvanceTime
@@ -224,6 +252,8 @@ ParticipantCommand = Annotated[
     | DraftReview
     | SignReview
     | SendBackReview
-    | RecordSession,
+    | RecordSession
+    | GiveFeedback
+    | RecordCareFeedback,
     Field(discriminator="type"),
 ]

@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.errors import AlreadyEnrolled, DomainError, ParticipantNotActive, WrongParticipant
+from domain.errors import (
+    AlreadyEnrolled,
+    DomainError,
+    InvalidFeedback,
+    ParticipantNotActive,
+    WrongParticipant,
+)
 from domain.instants import require_utc
 from domain.participant.approvals import check_decision, check_delegation, check_reassignment
 from domain.participant.commands import (
@@ -25,9 +31,11 @@ from domain.participant.commands import (
     Delegate,
     DraftReview,
     Enrol,
+    GiveFeedback,
     ParticipantCommand,
     RaiseConcern,
     ReassignTask,
+    RecordCareFeedback,
     RecordSession,
     SendBackReview,
     SignReview,
@@ -54,6 +62,7 @@ from domain.participant.evidence import (
     work_on_record,
 )
 from domain.participant.evolve import evolve
+from domain.participant.feedback import give_feedback, record_care_feedback
 from domain.participant.phase_opening import open_phase
 from domain.participant.programme_change import change_programme
 from domain.participant.reviews import (
@@ -112,6 +121,12 @@ def decide(
         case RecordSession():
             _require_on_programme(current, "sessions can no longer be recorded")
             decided = record_session(current, command, now)
+        case GiveFeedback():
+            _require_on_programme(current, "feedback is no longer asked of them")
+            decided = give_feedback(current, command, now)
+        case RecordCareFeedback():
+            _require_on_programme(current, "feedback about them is no longer recorded")
+            decided = record_care_feedback(current, command, now)
     return [*caught_up, *decided, *due(_apply(current, decided), now)]
 
 
@@ -212,6 +227,10 @@ def _decide_task(
 ) -> list[ParticipantEvent]:
     _require_active(state, f"task {command.task_id} can no longer be decided")
     asked = state.tasks.get(command.task_id)
+    if asked is not None and asked.is_open and asked.is_feedback:
+        raise InvalidFeedback(
+            f"task {asked.task_id} ({asked.title}) is answered with its form, not decided"
+        )
     if asked is not None and asked.is_open:
         # Work handed in and signed reviews say so before any rule about decisions.
         check_answerable(state, asked)

@@ -10,12 +10,14 @@ from typing import assert_never
 from domain.participant.events import (
     BreakEnded,
     BreakStarted,
+    CareFeedbackRecorded,
     ConcernRaised,
     DecisionRefused,
     DelegationEnded,
     DelegationGranted,
     EvidenceAdded,
     EvidenceSubmitted,
+    FeedbackGiven,
     HomeChanged,
     InterventionClosed,
     InterventionOpened,
@@ -207,6 +209,16 @@ def summarise(event: ParticipantEvent, who: Callable[[str], str] = _as_id) -> st
             return (
                 f"{event.kind.value} session {event.session_number} on {event.held_on} "
                 f"({event.minutes} min: {themes}) recorded by {who(event.recorded_by)}"
+            )
+        case FeedbackGiven():
+            # Never the scores nor the comment: the home's people read the timeline, and
+            # a rating of their placement is for the scheme.
+            about = event.subject.replace("_", " ")
+            return f"{event.form.replace('_', ' ')} ({about}) given by {who(event.respondent)}"
+        case CareFeedbackRecorded():
+            return (
+                f"feedback from people receiving care ({event.number}) recorded by "
+                f"{who(event.recorded_by)}"
             )
         case _:
             assert_never(event)

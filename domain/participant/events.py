@@ -541,6 +541,51 @@ class SupportSessionRecorded(_Event):
         return self.recorded_at
 
 
+class FeedbackGiven(_Event):
+    """An answer to a feedback task (a placement rating, a survey, an LQF assessment).
+    `scores` are what the success measures count. PERSONAL CONTENT: `comment` is free
+    text about people and may identify them; it stays in the event store, out of the
+    participant's state, search attributes and logs."""
+
+    type: Literal["FeedbackGiven"] = "FeedbackGiven"
+    task_id: str
+    form: str  # domain.programme.feedback Form.key
+    subject: str  # what it is about: a placement, a phase, "programme", an LQF point
+    role: Role  # the part the respondent plays for the participant
+    respondent: str
+    home_id: str | None  # the participant's home when asked
+    # Where a placement rating is about: the home (care placement), or the host of an
+    # outplacement (a home in the directory, or an organisation named in words).
+    place_home_id: str | None = None
+    place_name: str | None = None
+    scores: dict[str, int]
+    comment: str | None = None  # personal content
+    given_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.given_at
+
+
+class CareFeedbackRecorded(_Event):
+    """Feedback that ops (or the Development Lead) gathered from people receiving care
+    from the participant, at their home in their phase then. PERSONAL CONTENT:
+    `comment` is what the person said, and stays in the event store only."""
+
+    type: Literal["CareFeedbackRecorded"] = "CareFeedbackRecorded"
+    number: int
+    phase: Phase
+    home_id: str
+    scores: dict[str, int]
+    comment: str | None = None  # personal content
+    recorded_by: str
+    recorded_at: UtcDatetime
+
+    @property
+    def at(self) -> datetime:
+        return self.recorded_at
+
+
 ParticipantEvent = Annotated[
     ParticipantEnrolled
     | PhaseStarted
@@ -576,7 +621,9 @@ ParticipantEvent = Annotated[
     | ReviewDrafted
     | ReviewSigned
     | ReviewSentBack
-    | SupportSessionRecorded,
+    | SupportSessionRecorded
+    | FeedbackGiven
+    | CareFeedbackRecorded,
     Field(discriminator="type"),
 ]
 

@@ -11,12 +11,14 @@ from domain.intervention.outcomes import CaseStatus, InterventionCase
 from domain.participant.events import (
     BreakEnded,
     BreakStarted,
+    CareFeedbackRecorded,
     ConcernRaised,
     DecisionRefused,
     DelegationEnded,
     DelegationGranted,
     EvidenceAdded,
     EvidenceSubmitted,
+    FeedbackGiven,
     HomeChanged,
     InterventionClosed,
     InterventionOpened,
@@ -46,6 +48,7 @@ from domain.participant.events import (
     TaskReminderDue,
     TimesheetRecorded,
 )
+from domain.participant.feedback_answers import CareFeedback, FeedbackAnswer
 from domain.participant.state import (
     Delegation,
     OutplacementState,
@@ -369,6 +372,18 @@ def _intervention_changes(state: ParticipantState, event: ParticipantEvent) -> d
                 has_notes=event.notes is not None,
             )
             return {"support_sessions": (*state.support_sessions, session)}
+        case FeedbackGiven():
+            answer = FeedbackAnswer(
+                **event.model_dump(exclude={"type", "comment"}),
+                has_comment=event.comment is not None,
+            )
+            return {"feedback": (*state.feedback, answer)}
+        case CareFeedbackRecorded():
+            care = CareFeedback(
+                **event.model_dump(exclude={"type", "comment"}),
+                has_comment=event.comment is not None,
+            )
+            return {"care_feedback": (*state.care_feedback, care)}
     raise InconsistentHistory(f"no rule folds {type(event).__name__}")
 
 

@@ -20,6 +20,7 @@ from domain.participant.events import (
     ParticipantWithdrawn,
     ProgrammeVersionChanged,
 )
+from domain.participant.feedback_answers import CareFeedback, FeedbackAnswer
 from domain.participant.standing import Standing
 from domain.participant.work import ProgressReview, ReviewAction, WorkRecord
 from domain.programme.definition import Programme, get_programme
@@ -158,6 +159,10 @@ class ParticipantState(BaseModel):
     work: dict[str, WorkRecord] = {}
     reviews: dict[int, ProgressReview] = {}  # progress reviews' forms, by number
     support_sessions: tuple[SupportSession, ...] = ()  # coaching and mentoring, in order
+    # Ratings, surveys and LQF assessments answered, and feedback from people receiving
+    # care: scores only (comments stay in the event store).
+    feedback: tuple[FeedbackAnswer, ...] = ()
+    care_feedback: tuple[CareFeedback, ...] = ()
     # The latest instant any event happened at: rules never date a new event before it.
     as_of: UtcDatetime | None = None
     version: int = 0  # events applied: the event-store stream version
@@ -324,6 +329,12 @@ class ParticipantState(BaseModel):
     @property
     def next_due(self) -> datetime | None:
         return min((task.due_at for task in self.open_tasks), default=None)
+
+    @property
+    def open_sign_offs(self) -> tuple[Task, ...]:
+        """Open tasks but feedback, most urgent first: what an overdue RAG status counts
+        (feedback never holds the programme back)."""
+        return tuple(task for task in self.open_tasks if not task.is_feedback)
 
     def attempts_of(self, key: str) -> tuple[Task, ...]:
         """Every attempt of the task `key`, the first first."""

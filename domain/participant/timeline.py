@@ -36,6 +36,7 @@ from domain.participant.events import (
 )
 from domain.participant.evidence import report_writing
 from domain.participant.evolve import evolve
+from domain.participant.feedback import at_outplacement_end, at_phase_end, lapsed, lapses_at
 from domain.participant.phase_opening import open_phase
 from domain.participant.reviews import late_review_reason
 from domain.participant.state import OutplacementStatus, ParticipantState
@@ -107,7 +108,7 @@ def _back_to_green(state: ParticipantState) -> Step | None:
     is for interventions to lift)."""
     if state.rag != RagStatus.AMBER or state.as_of is None:
         return None
-    if any(task.is_overdue(state.as_of) for task in state.open_tasks):
+    if any(task.is_overdue(state.as_of) for task in state.open_sign_offs):
         return None
     if state.management_shortfall:
         return None
@@ -131,6 +132,7 @@ def _phase_completion(state: ParticipantState) -> Step | None:
     at = _not_before_last_event(state, max(current.earliest_end, last_approval))
     completed: list[ParticipantEvent] = [PhaseCompleted(phase=current.phase, completed_at=at)]
     following = state.programme.next_phase(current.phase)
+    completed += at_phase_end(state, current.phase, following, at)
     if following is None:
         return Step(at=at, events=(*completed, ProgrammeCompleted(completed_at=at)))
     duration = scaled(state.programme.phase(following).duration, state.time_scale)
@@ -159,10 +161,13 @@ def _outplacement_end(state: ParticipantState) -> Step | None:
             continue
         at = _not_before_last_event(state, outplacement.ends_at)
         ended = OutplacementEnded(number=definition.number, ended_at=at)
+        rated = at_outplacement_end(state, definition.number, at)
         if not definition.report_required:
-            return Step(at=at, events=(ended,))
+            return Step(at=at, events=(ended, *rated))
         if definition.report_by_participant:
-            return Step(at=at, events=(ended, report_writing(state, definition.number, at)))
+            return Step(
+                at=at, events=(ended, report_writing(state, definition.number, at), *rated)
+            )
         report = TaskOpened(
             task_id=outplacement_report_id(definition.number),
             kind=TaskKind.OUTPLACEMENT_REPORT,
@@ -175,7 +180,7 @@ def _outplacement_end(state: ParticipantState) -> Step | None:
                 TaskKind.OUTPLACEMENT_REPORT, at, _phase_end(state, at), state.time_scale
             ),
         )
-        return Step(at=at, events=(ended, report))
+        return Step(at=at, events=(ended, report, *rated))
     return None
 
 
@@ -269,10 +274,10 @@ def _automatic_concern(state: ParticipantState) -> Step | None:
 
 
 def _overdue(state: ParticipantState) -> Step | None:
-    """Amber from the instant the most urgent open task falls due."""
-    if state.rag != RagStatus.GREEN or not state.open_tasks:
+    """Amber from the instant the most urgent open task falls due (feedback aside)."""
+    if state.rag != RagStatus.GREEN or not state.open_sign_offs:
         return None
-    task = state.open_tasks[0]
+    task = state.open_sign_offs[0]
     at = _not_before_last_event(state, task.due_at)
     reason = f"task {task.task_id} ({task.title}) overdue since {task.due_at.date().isoformat()}"
     return Step(at=at, events=(RagChanged(status=RagStatus.AMBER, reason=reason, changed_at=at),))
@@ -322,6 +327,16 @@ def _chasing(state: ParticipantState) -> Step | None:
     return Step(at=at, events=(first,))
 
 
+def _feedback_lapse(state: ParticipantState) -> Step | None:
+    """Feedback nobody gave in the plan's time closes unanswered, the earliest first."""
+    lapsing = [(at, task) for task in state.open_tasks if (at := lapses_at(state, task))]
+    if not lapsing:
+        return None
+    instant, task = min(lapsing, key=lambda item: (item[0], item[1].task_id))
+    at = _not_before_last_event(state, instant)
+    return Step(at=at, events=(lapsed(task, at),))
+
+
 def _delegation_end(state: ParticipantState) -> Step | None:
     """A delegation's end is recorded when its window closes (the window alone decides
     whether a deputy may act; this makes the end visible and notifiable)."""
@@ -350,6 +365,7 @@ _RULES: tuple[Callable[[ParticipantState], Step | None], ...] = (
     _progress_review,
     _automatic_concern,
     _overdue,
+    _feedback_lapse,
     _delegation_end,
     _chasing,
 )

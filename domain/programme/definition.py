@@ -20,6 +20,7 @@ from domain.programme.care_certificate import (
     CareCertificateVersion,
 )
 from domain.programme.conferences import CONFERENCES, ConferenceDefinition
+from domain.programme.feedback import FEEDBACK_PLAN, FeedbackPlan
 from domain.programme.level5 import LEVEL5_TOPICS, Level5Topic
 from domain.programme.outplacements import OUTPLACEMENTS, OutplacementDefinition, OutplacementKind
 from domain.programme.phases import ParticipantStatus, Phase
@@ -86,6 +87,8 @@ class Programme(BaseModel):
     level5_topics: tuple[Level5Topic, ...]
     support_roles: tuple[SupportRole, ...]
     session_cadences: tuple[SessionCadence, ...]  # coaching and mentoring
+    # Ratings, surveys and LQF assessments for the success measures; None: none asked.
+    feedback: FeedbackPlan | None = None
 
     @property
     def care_certificate_standards(self) -> tuple[CareCertificateStandard, ...]:
@@ -272,10 +275,14 @@ def _phases(
 
 
 def _programme(
-    version: str, care_certificate_version: CareCertificateVersion, work_on_record: bool = False
+    version: str,
+    care_certificate_version: CareCertificateVersion,
+    work_on_record: bool = False,
+    feedback: FeedbackPlan | None = None,
 ) -> Programme:
     """`work_on_record`: the work behind the sign-offs is handed in through the engine
-    (evidence for each standard, outplacement reports, signed progress reviews)."""
+    (evidence for each standard, outplacement reports, signed progress reviews);
+    `feedback`: when ratings, surveys and LQF assessments are asked for."""
     return Programme(
         version=version,
         title=f"Social Care Leaders Scheme {version} (Care Certificate {care_certificate_version})",
@@ -292,6 +299,7 @@ def _programme(
         # The same in both versions: how often the scheme expects coaching and mentoring
         # did not change with the Care Certificate.
         session_cadences=SESSION_CADENCES,
+        feedback=feedback,
     )
 
 
@@ -305,15 +313,23 @@ PROGRAMMES: Mapping[str, Programme] = MappingProxyType(
             # standard and outplacement reports, reviewed and sent back in the engine, and
             # progress reviews signed by participant, employer and Development Lead.
             _programme("2026.1", CareCertificateVersion.V2025, work_on_record=True),
+            # 2026.1 with the success measures asked for: placement ratings, phase surveys
+            # and Leadership Qualities Framework assessments, opened by the timetable.
+            _programme(
+                "2026.2",
+                CareCertificateVersion.V2025,
+                work_on_record=True,
+                feedback=FEEDBACK_PLAN,
+            ),
         )
     }
 )
 
 
-CURRENT_PROGRAMME_VERSION = "2026.1"
+CURRENT_PROGRAMME_VERSION = "2026.2"
 """The version a new cohort follows unless its definition names another: the 2025 Care
-Certificate standards, with the participant's work on record. Participants already
-running keep the version they enrolled on (docs/versioning.md)."""
+Certificate standards, with the participant's work on record and feedback asked for.
+Participants already running keep the version they enrolled on (docs/versioning.md)."""
 
 
 def get_programme(version: str) -> Programme:

@@ -15,7 +15,15 @@ from types import MappingProxyType
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.intervention.outcomes import REVIEW_MEETING_WORKING_DAYS, add_working_days
-from domain.programme.tasks import OUTCOME_RULES, Outcome, OutcomeRule, Task, TaskKind, TaskStatus
+from domain.programme.tasks import (
+    FEEDBACK_KINDS,
+    OUTCOME_RULES,
+    Outcome,
+    OutcomeRule,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
 from domain.roles import Role
 from domain.timescale import scaled
 
@@ -211,6 +219,18 @@ TASK_POLICIES: Mapping[TaskKind, TaskPolicy] = MappingProxyType(
                 due_within=timedelta(weeks=2),
                 reminders=_WEEKLY,
                 handed_in=True,
+            ),
+            # Feedback (ratings, surveys, LQF assessments): three weeks, reminded weekly,
+            # never escalated; unanswered it lapses (domain.programme.feedback).
+            *(
+                _policy(
+                    kind,
+                    due_within=timedelta(weeks=3),
+                    reminders=_WEEKLY,
+                    escalations=(),
+                    handed_in=True,
+                )
+                for kind in sorted(FEEDBACK_KINDS)
             ),
             # Results come from the awarding body's timetable: chase earlier, escalate later.
             _policy(

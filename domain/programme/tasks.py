@@ -39,6 +39,14 @@ class TaskKind(StrEnum):
     # The participant's own work, done by handing it in (domain.participant.evidence):
     CARE_CERTIFICATE_EVIDENCE = "care_certificate_evidence"  # evidence sent back: again
     OUTPLACEMENT_REPORT_WRITING = "outplacement_report_writing"  # write the report
+    # Feedback for the scheme's success measures, answered with a form
+    # (domain.programme.feedback); never a sign-off:
+    PLACEMENT_RATING = "placement_rating"
+    SURVEY = "survey"
+    LQF_ASSESSMENT = "lqf_assessment"
+
+
+FEEDBACK_KINDS = frozenset({TaskKind.PLACEMENT_RATING, TaskKind.SURVEY, TaskKind.LQF_ASSESSMENT})
 
 
 class TaskStatus(StrEnum):
@@ -149,6 +157,11 @@ class Task(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status == TaskStatus.OPEN
+
+    @property
+    def is_feedback(self) -> bool:
+        """Asked for the success measures: never holds the programme back."""
+        return self.kind in FEEDBACK_KINDS
 
     @property
     def key(self) -> str:

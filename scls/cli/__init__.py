@@ -9,6 +9,7 @@ import sys
 import typer
 
 from scls.cli.cohort import cohort
+from scls.cli.cqc import cqc
 from scls.cli.db import db
 from scls.cli.dev import dev
 from scls.cli.health import health
@@ -52,6 +53,7 @@ app.add_typer(reports, name="reports")
 app.add_typer(reviews, name="reviews")
 app.add_typer(keys, name="keys")
 app.add_typer(schedules, name="schedules")
+app.add_typer(cqc, name="cqc")
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from scls.web import (
     coaching,
     cohorts,
     conferences,
+    measures,
     my_programme,
     participants,
     tasks,
@@ -61,6 +62,7 @@ def create_app(
         dependencies=[Depends(check_csrf)],
     )
     app.state.services = services
+    app.state.secret = secret  # also signs alumni check-in links (mail/check_in_links.py)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
@@ -75,7 +77,17 @@ def create_app(
     app.mount(STATIC, StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     if codec is not None and codec_token is not None:
         app.mount(CODEC_PATH, codec_app(services, codec, codec_token))
-    for module in (auth, tasks, my_programme, participants, coaching, cohorts, conferences, work):
+    for module in (
+        auth,
+        tasks,
+        my_programme,
+        participants,
+        coaching,
+        cohorts,
+        conferences,
+        work,
+        measures,
+    ):
         app.include_router(module.router)
     add_probes(app, Readiness(services.pool, services.temporal))
     trace_console(app, services.settings)

@@ -24,9 +24,11 @@ from temporalio.workflow import UpdateMethodMultiParam
 from domain.access import is_the_participant, supporters
 from domain.intervention.case import CaseFile
 from domain.intervention.outcomes import REPORTED_KINDS, MoveToNewHome, Severity
+from domain.measures import lqf_growth
 from domain.participant.commands import RaiseConcern, SubmitTimesheet
 from domain.participant.state import ParticipantState
 from domain.people import Person
+from domain.programme.feedback import LQF_ASSESSMENT
 from domain.programme.management_time import WINDOW_WEEKS, Timesheet
 from domain.programme.tasks import TaskStatus
 from scls.participant_updates import (
@@ -37,6 +39,7 @@ from scls.participant_updates import (
 )
 from scls.web.charts import phase_timeline
 from scls.web.coaching_section import session_context
+from scls.web.measures_charts import lqf_charts
 from scls.web.pages import render
 from scls.web.records import event_lines, visible_participant
 from scls.web.services import WebServices, services
@@ -69,6 +72,10 @@ async def participant_page(
         # Their own record, as theirs to read: this page is the support's.
         return RedirectResponse("/my-programme", status_code=303)
     return await _participant_page(request, found, person, participant_id)
+
+
+def _assessed(state: ParticipantState) -> bool:
+    return any(answer.form == LQF_ASSESSMENT.key for answer in state.feedback)
 
 
 async def _participant_page(
@@ -123,6 +130,7 @@ async def _participant_page(
             "window_weeks": WINDOW_WEEKS,
             "events": await event_lines(found.pool, participant_id),
             "concern_kinds": REPORTED_KINDS,
+            "lqf": lqf_charts(lqf_growth(state.feedback)) if _assessed(state) else (),
             "severities": list(Severity),
             "refused": refused,
             "entered": entered or {},

@@ -7,33 +7,13 @@ without loading the console.)
 from __future__ import annotations
 
 import asyncio
-import secrets
-from pathlib import Path
 
-from scls.serving import serve, web_url
+from scls.serving import serve, web_secret, web_url
 from scls.settings import Settings
 from scls.web.app import create_app
 from scls.web.services import WebServices
 
 __all__ = ["serve", "serve_web", "web_secret", "web_url"]
-
-SECRET_FILE = "web-secret"
-
-
-def web_secret(settings: Settings) -> str:
-    """SCLS_WEB_SECRET, or one made once and kept in the data folder (readable by its
-    owner only), so sessions outlive a restart."""
-    if settings.web_secret is not None:
-        return settings.web_secret.get_secret_value()
-    path = Path(settings.data_dir).expanduser() / SECRET_FILE
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(secret, encoding="utf-8")
-    return secret
-
 
 async def serve_web(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
     """The console as configured, with its own pool, until `stop` is set. The payload keys

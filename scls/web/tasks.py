@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from domain.access import may_answer, may_see_all_tasks
+from domain.participant.feedback import is_feedback_task
 from domain.participant.reviews import signed_review
 from domain.participant.state import ParticipantState
 from domain.people import Person
@@ -140,10 +141,13 @@ async def _task_page(
     )
 
 
-@router.get("/tasks/{participant_id}/{task_id}", response_class=HTMLResponse)
+@router.get("/tasks/{participant_id}/{task_id}", response_model=None)
 async def task_page(
     request: Request, found: Services, person: SignedIn, participant_id: str, task_id: str
-) -> HTMLResponse:
+) -> HTMLResponse | RedirectResponse:
+    if is_feedback_task(task_id):
+        # Feedback is answered with its form, not decided.
+        return RedirectResponse(f"/feedback/{participant_id}/{task_id}", status_code=303)
     return await _task_page(request, found, person, participant_id, task_id)
 
 

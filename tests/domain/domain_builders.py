@@ -10,6 +10,7 @@ from domain.participant.commands import (
     DecideTask,
     DraftReview,
     Enrol,
+    GiveFeedback,
     ParticipantCommand,
     SignReview,
     SubmitEvidence,
@@ -19,6 +20,7 @@ from domain.participant.decide import decide
 from domain.participant.events import ParticipantEvent
 from domain.participant.evidence import with_reviewer, work_on_record
 from domain.participant.evolve import evolve
+from domain.participant.feedback import form_of
 from domain.participant.reviews import signed_review
 from domain.participant.state import ParticipantState
 from domain.participant.timeline import due, next_wakeup
@@ -78,6 +80,8 @@ def work_and_answer(state: ParticipantState, task: Task) -> list[ParticipantComm
     assignee, after the participant hands in the work behind it where the programme keeps
     that on record, and a review form filled in and signed by all three."""
     pid = state.participant_id
+    if task.is_feedback:
+        return [feedback_for(task)]
     if task.kind == TaskKind.OUTPLACEMENT_REPORT_WRITING:
         number = int(task.key.split(".")[1])
         return [SubmitReport(by=pid, outplacement=number, text="What I learnt, and how it applies")]
@@ -97,6 +101,20 @@ def work_and_answer(state: ParticipantState, task: Task) -> list[ParticipantComm
         ]
     approve = DecideTask(task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE)
     return [*commands, approve]
+
+
+def feedback_for(
+    task: Task, score: int = 4, host: str = "Anytown safeguarding team"
+) -> GiveFeedback:
+    """An answer to a feedback task from its assignee: `score` to every question (an
+    outplacement's rating names its host)."""
+    return GiveFeedback(
+        by=task.assignee,
+        task_id=task.task_id,
+        scores={key: score for key in form_of(task).question_keys()},
+        comment="Kept in the record only",
+        host_name=host if ".outplacement_" in task.task_id else None,
+    )
 
 
 def run_programme(

@@ -100,7 +100,7 @@ def test_unknown_programme_version_lists_the_known_ones() -> None:
     with pytest.raises(UnknownProgrammeVersion) as refused:
         get_programme("2023.9")
     assert str(refused.value) == (
-        "unknown programme version '2023.9'; known versions: 2024.1, 2025.1, 2026.1"
+        "unknown programme version '2023.9'; known versions: 2024.1, 2025.1, 2026.1, 2026.2"
     )
 
 

@@ -32,8 +32,15 @@ from temporalio.client import Client, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
+from domain.alumni.events import AlumniRecordOpened
+from domain.alumni.record import AnswerCheckIn
 from domain.cohort.decide import enrolments
-from domain.ids import cohort_workflow_id, intervention_workflow_id, participant_workflow_id
+from domain.ids import (
+    alumni_workflow_id,
+    cohort_workflow_id,
+    intervention_workflow_id,
+    participant_workflow_id,
+)
 from domain.intervention.case import CaseStage, ProposeOutcome, ReviewProposal
 from domain.intervention.outcomes import (
     BreakInLearning,
@@ -60,7 +67,8 @@ from domain.participant.commands import (
     SubmitReport,
 )
 from domain.participant.work import EvidenceKind
-from domain.programme.phases import Phase
+from domain.programme.alumni import Destination
+from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.support_sessions import SessionKind, SessionTheme
 from domain.programme.tasks import Outcome, Task, TaskKind
 from scls.settings import load_settings
@@ -82,9 +90,11 @@ from tests.workflows.programme_driver import (
     drive,
     eventually,
     run_histories,
+    sleep_until,
     wait_until_started,
 )
 from worker import build_worker
+from workflows.alumni import AlumniRun, AlumniWorkflow
 from workflows.cohort import AttendanceRecord, CohortRun, CohortWorkflow
 from workflows.digest import DigestRun, DigestWorkflow
 from workflows.intervention import InterventionWorkflow
@@ -271,6 +281,52 @@ async def _participant_journey_by_update(
 
 async def participant_2026(servers: Servers, recorder: Recorder) -> None:
     await _participant_journey_by_update(servers, recorder, "2026.1")
+
+
+async def participant_2026_2(servers: Servers, recorder: Recorder) -> None:
+    """Programme 2026.2 (feedback asked for, answered by Update), then the alumni record
+    its completion starts: in flight, its first check-in answered."""
+    await _participant_journey_by_update(servers, recorder, "2026.2")
+    env = servers.dev
+    person = recorder.histories[-1][1].workflow_id.removeprefix("participant-")
+    alumni = env.client.get_workflow_handle_for(AlumniWorkflow.run, alumni_workflow_id(person))
+    # The alumni workflow runs on the participant's task queue: a worker for it again.
+    task_queue = (await alumni.describe()).task_queue
+    async with build_worker(env.client, servers.pool, task_queue):
+        await eventually(
+            lambda: alumni.query(AlumniWorkflow.record), lambda record: 0 in record.check_ins
+        )
+        answer = AnswerCheckIn(by=person, number=0, destination=Destination.OTHER_MANAGEMENT)
+        await alumni.execute_update(AlumniWorkflow.answer_check_in, answer)
+        recorder.add(await alumni.fetch_history(), "2026.2", None, IN_FLIGHT, "alumni")
+        await alumni.terminate("recorded")
+
+
+async def alumni(servers: Servers, recorder: Recorder) -> None:
+    """An alumni record's whole two years on the time-skipping server: each check-in asked,
+    chased and closed unanswered, then the workflow completes."""
+    env = servers.time_skipping
+    left_at = await env.get_current_time()
+    opening = AlumniRecordOpened(
+        person_id=f"A{uuid.uuid4().hex[:6]}",
+        cohort_id="C-alumni",
+        left_as=ParticipantStatus.COMPLETED,
+        left_at=left_at,
+        home_id="H00",
+        ops_lead="ops-1",
+        opened_at=left_at,
+    )
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    async with build_worker(env.client, servers.pool, task_queue):
+        handle = await env.client.start_workflow(
+            AlumniWorkflow.run,
+            AlumniRun(opening=opening),
+            id=alumni_workflow_id(opening.person_id),
+            task_queue=task_queue,
+        )
+        await sleep_until(env, left_at + timedelta(weeks=104 + 7))
+        await handle.result()
+    recorder.add(await handle.fetch_history(), "2026.2", None, COMPLETE, "alumni")
 
 
 async def work(servers: Servers, recorder: Recorder) -> None:
@@ -790,6 +846,8 @@ SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "participant-2024.1": participant_2024,
     "participant-2025.1": participant_2025,
     "participant-2026.1": participant_2026,
+    "participant-2026.2": participant_2026_2,
+    "alumni": alumni,
     "work": work,
     "cohort": cohort,
     "updates": updates,

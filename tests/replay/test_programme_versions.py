@@ -28,7 +28,7 @@ from tests.replay.test_replay import replayer
 from tests.workflows.programme_driver import cohort_definition
 
 RECORDED = load_index()
-STANDARDS = {"2024.1": 15, "2025.1": 16, "2026.1": 16}
+STANDARDS = {"2024.1": 15, "2025.1": 16, "2026.1": 16, "2026.2": 16}
 
 
 async def appended(history: WorkflowHistory) -> list[AppendRequest]:
@@ -50,8 +50,8 @@ def test_a_new_cohort_gets_the_current_programme_unless_it_names_a_version() -> 
     start = datetime(2026, 9, 7, tzinfo=UTC)
     named = cohort_definition(2, start=start, programme_version="2024.1")
     unnamed = CohortDefinition.model_validate(named.model_dump(exclude={"programme_version"}))
-    assert unnamed.programme_version == CURRENT_PROGRAMME_VERSION == "2026.1"
-    for cohort, version in ((named, "2024.1"), (unnamed, "2026.1")):
+    assert unnamed.programme_version == CURRENT_PROGRAMME_VERSION == "2026.2"
+    for cohort, version in ((named, "2024.1"), (unnamed, "2026.2")):
         enrolment = enrolments(cohort)[0]
         enrolled = decide(initial_state(enrolment.participant_id), enrolment, start)[0]
         # Pinned in the participant's first event, for the rest of the two years.

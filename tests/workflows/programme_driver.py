@@ -44,6 +44,7 @@ from domain.participant.commands import (
     AddEvidence,
     DecideTask,
     DraftReview,
+    GiveFeedback,
     ParticipantCommand,
     SignReview,
     SubmitEvidence,
@@ -52,7 +53,7 @@ from domain.participant.commands import (
 from domain.participant.state import ParticipantState
 from domain.participant.timeline import next_wakeup
 from domain.programme.phases import ParticipantStatus, Phase
-from domain.programme.tasks import Outcome, Task, TaskKind
+from domain.programme.tasks import FEEDBACK_KINDS, Outcome, Task, TaskKind
 from domain.timescale import scaled
 from tests.domain.domain_builders import work_and_answer
 from workflows.participant import ParticipantWorkflow, TaskDecision
@@ -140,6 +141,7 @@ WORK_UPDATES: dict[type, Any] = {
     SubmitReport: ParticipantWorkflow.submit_report,
     DraftReview: ParticipantWorkflow.draft_review,
     SignReview: ParticipantWorkflow.sign_review,
+    GiveFeedback: ParticipantWorkflow.give_feedback,
 }
 
 
@@ -148,6 +150,7 @@ _WORK_KINDS = (
     TaskKind.CARE_CERTIFICATE_STANDARD,
     TaskKind.OUTPLACEMENT_REPORT_WRITING,
     TaskKind.PROGRESS_REVIEW,
+    *sorted(FEEDBACK_KINDS),
 )
 
 

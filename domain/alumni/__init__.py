@@ -1,0 +1,1 @@
+"""An alumnus of the scheme: the record kept after they complete or withdraw."""
