@@ -47,9 +47,6 @@ CLOSING_SURVEY = "programme"  # the survey about the programme as a whole
 # Who may record feedback from people receiving care: the scheme's people around them.
 CARE_FEEDBACK_RECORDERS = (Role.OPS, Role.DEVELOPMENT_LEAD)
 LAPSED = "closed unanswered: feedback is asked for a limited time"
-ENDED = "closed unanswered: the programme has ended"
-
-
 def outplacement_place(number: int) -> str:
     return f"outplacement_{number}"
 
@@ -128,7 +125,7 @@ def at_phase_end(
 ) -> list[ParticipantEvent]:
     """What the plan asks when `completed` ends and `following` starts: surveys and the
     placement's rating about the phase that ended, the LQF and the closing survey that
-    open with the next one; at the programme's end, feedback still open closes."""
+    open with the next one; at the programme's end, nothing more."""
     plan = state.programme.feedback
     if plan is None:
         return []
@@ -141,14 +138,7 @@ def at_phase_end(
             state, TaskKind.PLACEMENT_RATING, completed.value, PLACEMENT_RATERS, completed, at
         )
     if following is None:
-        return [
-            *asked,
-            *(
-                TaskCancelled(task_id=task.task_id, reason=ENDED, cancelled_at=at)
-                for task in state.open_tasks
-                if task.is_feedback
-            ),
-        ]
+        return asked  # what is still open then closes with the programme (timeline)
     for point, phase in plan.lqf_points:
         if phase == following:
             asked += _asked(state, TaskKind.LQF_ASSESSMENT, point.value, LQF_ASSESSORS, phase, at)

@@ -30,6 +30,7 @@ from domain.participant.events import (
     PhaseCompleted,
     ProgrammeCompleted,
     RagChanged,
+    TaskCancelled,
     TaskEscalated,
     TaskOpened,
     TaskReminderDue,
@@ -47,6 +48,8 @@ from domain.programme.tasks import TaskKind, outplacement_report_id, progress_re
 from domain.rag import RagStatus
 from domain.roles import SYSTEM, Role
 from domain.timescale import scaled
+
+CLOSED_WITH_PROGRAMME = "closed unanswered: the programme has ended"
 
 
 class Step(BaseModel):
@@ -134,7 +137,7 @@ def _phase_completion(state: ParticipantState) -> Step | None:
     following = state.programme.next_phase(current.phase)
     completed += at_phase_end(state, current.phase, following, at)
     if following is None:
-        return Step(at=at, events=(*completed, ProgrammeCompleted(completed_at=at)))
+        return Step(at=at, events=(*completed, *_closed_with_programme(state, completed, at)))
     duration = scaled(state.programme.phase(following).duration, state.time_scale)
     opened = open_phase(
         state.programme,
@@ -146,6 +149,23 @@ def _phase_completion(state: ParticipantState) -> Step | None:
         time_scale=state.time_scale,
     )
     return Step(at=at, events=(*completed, *opened))
+
+
+def _closed_with_programme(
+    state: ParticipantState, completed: list[ParticipantEvent], at: datetime
+) -> list[ParticipantEvent]:
+    """The programme ends: every task still open (a progress review due after readiness
+    was signed, a survey not answered) closes unanswered, so no inbox keeps a question
+    nobody may answer any more."""
+    for event in completed:
+        state = evolve(state, event)
+    return [
+        *(
+            TaskCancelled(task_id=task.task_id, reason=CLOSED_WITH_PROGRAMME, cancelled_at=at)
+            for task in state.open_tasks
+        ),
+        ProgrammeCompleted(completed_at=at),
+    ]
 
 
 def _outplacement_definitions(state: ParticipantState) -> Iterator[OutplacementDefinition]:

@@ -4,7 +4,15 @@ sign-off answered at a realistic point, and the refusals people will see."""
 from datetime import datetime, timedelta
 
 import pytest
-from domain_builders import PROGRAMME_START, SUPPORT, applied, enrol_command, run_programme
+from domain_builders import (
+    PROGRAMME_START,
+    SUPPORT,
+    applied,
+    enrol_command,
+    run_programme,
+    run_until,
+)
+from given import given
 
 from domain.errors import AlreadyEnrolled, NotEnrolled, NotUtc, ParticipantNotActive
 from domain.participant.commands import AdvanceTime, DecideTask
@@ -14,11 +22,12 @@ from domain.participant.events import (
     PhaseStarted,
     ProgrammeCompleted,
     RagChanged,
+    TaskCancelled,
 )
 from domain.participant.evolve import fold
 from domain.participant.state import ParticipantState, initial_state
 from domain.participant.timeline import due, next_wakeup
-from domain.programme.phases import Phase
+from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.tasks import Outcome, TaskStatus
 from domain.rag import RagStatus
 
@@ -171,3 +180,40 @@ def test_sign_off_tasks_go_to_the_people_in_the_support_arrangements() -> None:
     state = applied(state, decide(state, approve, ENROLLED_AT))
     state = applied(state, due(state, PROGRAMME_START))
     assert state.tasks["institute_completion"].assignee == SUPPORT.institute_lead
+
+
+def test_tasks_still_open_when_the_programme_ends_close_with_it() -> None:
+    # Readiness waits for the Registered Manager's signature long enough for the next
+    # progress review to open; once it is given, the programme ends and the review, which
+    # nobody may answer any more, closes with it instead of staying in an inbox for ever.
+    enrolment = decide(initial_state("P-1"), enrol_command(programme_version="2024.1"), ENROLLED_AT)
+    enrolled = given(enrolment)
+    _, recorded = run_until(enrolled.state, Phase.RM_READINESS)
+    history = given([*enrolled.events, *recorded])
+    at = history.state.as_of
+    assert at is not None
+    for key in ("fit_and_proper", "readiness.development_lead"):
+        task = history.state.tasks[key]
+        history = history.when(
+            DecideTask(task_id=key, decided_by=task.assignee, outcome=Outcome.APPROVE), at=at
+        ).accepted()
+    review_due = history.state.next_progress_review_number
+    history = history.wake_until(at + timedelta(weeks=14))
+    review = next(t for t in history.state.open_tasks if t.key == f"progress_review.{review_due}")
+    signer = history.state.tasks["readiness.registered_manager"].assignee
+    signed_at = at + timedelta(weeks=14)
+    ended = history.when(
+        DecideTask(
+            task_id="readiness.registered_manager", decided_by=signer, outcome=Outcome.READY
+        ),
+        at=signed_at,
+    ).then_includes(
+        TaskCancelled(
+            task_id=review.task_id,
+            reason="closed unanswered: the programme has ended",
+            cancelled_at=signed_at,
+        ),
+        ProgrammeCompleted(completed_at=signed_at),
+    )
+    assert ended.state.status == ParticipantStatus.COMPLETED
+    assert ended.state.open_tasks == ()
