@@ -4,8 +4,10 @@ the command line and the web console both do: the workflow's validator applies t
 scheme's rules, and a refusal comes back as `UpdateRefused` with the rule's reason in
 plain words; a workflow that cannot be asked at all is `WorkflowUnreachable`.
 
-Updates are named by the handler itself (`ParticipantWorkflow.decide`), never by a string,
-so a renamed or retyped handler fails type checking here rather than in production.
+`signal_workflow` sends the same answers as Signals, for scripts that cannot wait: the
+workflow records a refusal instead of returning it. Updates and Signals are named by the
+handler itself (`ParticipantWorkflow.decide`), never by a string, so a renamed or retyped
+handler fails type checking here rather than in production.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from temporalio.client import Client, WorkflowHandle
+    from temporalio.types import MethodSyncOrAsyncSingleParam
     from temporalio.workflow import UpdateMethodMultiParam
 
     from domain.alumni.record import AlumniState
@@ -175,3 +178,23 @@ async def _update(
             f"no answer from the workflow of {what} within {wait_seconds:g}s: "
             "is a worker (`scls worker` or `scls dev`) running?"
         ) from None
+
+
+async def signal_workflow(
+    client: Client,
+    workflow_id: str,
+    signal: MethodSyncOrAsyncSingleParam[Any, A, None],
+    argument: A,
+) -> None:
+    """Send `signal` and return at once, for callers that cannot wait: the workflow
+    applies it, or puts its refusal on record (DecisionRefused, CaseStepRefused)."""
+    from temporalio.service import RPCError, RPCStatusCode
+
+    try:
+        await client.get_workflow_handle(workflow_id).signal(signal, argument)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise WorkflowUnreachable(
+                f"no running workflow {workflow_id}: {error.message}"
+            ) from None
+        raise WorkflowUnreachable(f"Temporal refused the request: {error.message}") from None

@@ -31,8 +31,6 @@ SEND_BACK_REVIEW = "send_back_review"  # update
 RECORD_SESSION = "record_session"  # update: the coach or mentor records a session held
 GIVE_FEEDBACK = "give_feedback"  # update: a rating, survey or LQF assessment answered
 RECORD_CARE_FEEDBACK = "record_care_feedback"  # update: ops record people receiving care
-RAISE_CONCERN_BY_SIGNAL = "raise_concern_by_signal"
-SUBMIT_TIMESHEET_BY_SIGNAL = "submit_timesheet_by_signal"
 APPLY_INTERVENTION_OUTCOME = "apply_intervention_outcome"  # signal, from the case's workflow
 
 # CohortWorkflow (`cohort-<id>`)

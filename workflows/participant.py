@@ -21,8 +21,6 @@ from workflows.messages import (
     DECIDE_BY_SIGNAL,
     PARTICIPANT_PROGRESSED,
     PARTICIPANT_STATE,
-    RAISE_CONCERN_BY_SIGNAL,
-    SUBMIT_TIMESHEET_BY_SIGNAL,
 )
 
 with workflow.unsafe.imports_passed_through():
@@ -466,14 +464,6 @@ class ParticipantWorkflow:
                 )
                 return
             await self._record(events, actor, causation_id=command.type)
-
-    @workflow.signal(name=RAISE_CONCERN_BY_SIGNAL)
-    async def raise_concern_by_signal(self, command: RaiseConcern) -> None:
-        await self._apply_signalled(command, command.by)
-
-    @workflow.signal(name=SUBMIT_TIMESHEET_BY_SIGNAL)
-    async def submit_timesheet_by_signal(self, command: SubmitTimesheet) -> None:
-        await self._apply_signalled(command, command.by)
 
     @workflow.signal(name=APPLY_INTERVENTION_OUTCOME)
     async def apply_intervention_outcome(self, command: ApplyInterventionOutcome) -> None:

@@ -137,6 +137,8 @@ class CaseFile(BaseModel):
     proposal: OutcomeProposed | None = None
     approved_by: str | None = None
     returns: tuple[OutcomeReturned, ...] = ()
+    # Answers that came by Signal (no one waiting to be told) and were refused.
+    refusals: tuple[CaseStepRefused, ...] = ()
     closed_at: UtcDatetime | None = None
     version: int = 0
 
@@ -184,7 +186,7 @@ def evolve_case(case: CaseFile, event: CaseEvent) -> CaseFile:
                 "returns": (*case.returns, event),
             }
         case CaseStepRefused():
-            changes = {}
+            changes = {"refusals": (*case.refusals, event)}
         case CaseFileClosed():
             changes = {"stage": CaseStage.CLOSED, "closed_at": event.at}
     return case.model_copy(update={**changes, "version": case.version + 1})

@@ -18,14 +18,23 @@ from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
+from domain.ids import intervention_workflow_id
 from domain.intervention.outcomes import WithdrawalDestination
 from scls.cli.common import settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
-from scls.cli.tasks import TimeoutOption, migrated_database, run_updating, stdout
+from scls.cli.tasks import (
+    NoWaitOption,
+    TimeoutOption,
+    migrated_database,
+    run_signalling,
+    run_updating,
+    stdout,
+)
 from scls.participant_updates import UPDATE_TIMEOUT, update_case
 from scls.settings import Settings
 
 if TYPE_CHECKING:
+    from temporalio.types import MethodSyncOrAsyncSingleParam
     from temporalio.workflow import UpdateMethodMultiParam
 
     from domain.intervention.case import CaseFile
@@ -70,8 +79,11 @@ def list_command(
     if not rows:
         stdout.print("no intervention cases")
         return
-    table = Table("case", "cohort", "trigger", "severity", "stage", "outcome", "opened", "closed")
+    table = Table(
+        "case", "cohort", "trigger", "severity", "stage", "outcome", "opened", "closed", "refused"
+    )
     for row in rows:
+        refused = row["refusals"][-1] if row["refusals"] else None
         table.add_row(
             escape(f"{row['participant_id']}/{row['case_number']}"),
             escape(row["cohort_id"]),
@@ -81,6 +93,7 @@ def list_command(
             row["outcome"] or "",
             when(row["opened_at"]),
             when(row["closed_at"]) if row["closed_at"] else "",
+            escape(f"{refused['step']} by {refused['by']}: {refused['reason']}") if refused else "",
         )
     stdout.print(table)
 
@@ -99,21 +112,35 @@ async def _cases(
     async with migrated_database(settings) as pool:
         rows = await pool.fetch(
             "SELECT participant_id, case_number, cohort_id, kind, severity, stage, outcome, "
-            f"opened_at, closed_at FROM intervention_case {where} "
+            "opened_at, closed_at, coalesce(state->'refusals', '[]') AS refusals "
+            f"FROM intervention_case {where} "
             "ORDER BY stage = 'closed', opened_at, participant_id, case_number",
             *arguments,
         )
     return [dict(row) for row in rows]
 
 
-def _run_case_update(
+def _answer_case(
     reference: str,
     update: UpdateMethodMultiParam[[InterventionWorkflow, A], CaseFile],
+    signal: MethodSyncOrAsyncSingleParam[InterventionWorkflow, A, None],
     argument: A,
     timeout: float,
-) -> CaseFile:
+    no_wait: bool,
+) -> None:
+    """The answer to the case by Update, printing where the case file stands after it; or,
+    with --no-wait, by Signal (the case file records a refusal)."""
     pid, number = split_case(reference)
-    return run_updating(lambda client: update_case(client, pid, number, update, argument, timeout))
+    if no_wait:
+        run_signalling(intervention_workflow_id(pid, number), signal, argument)
+        stdout.print(
+            escape(f"{reference}: sent; `scls interventions list` shows it, or why it was refused")
+        )
+        return
+    case_file = run_updating(
+        lambda client: update_case(client, pid, number, update, argument, timeout)
+    )
+    stdout.print(escape(f"{reference}: {case_file.stage.value.replace('_', ' ')}"))
 
 
 @interventions.command("decide")
@@ -139,6 +166,7 @@ def decide_command(
         WithdrawalDestination | None, typer.Option(help="withdraw: where they go.")
     ] = None,
     timeout: TimeoutOption = UPDATE_TIMEOUT,
+    no_wait: NoWaitOption = False,
 ) -> None:
     """The Development Lead's outcome. Moves, extensions and withdrawals then wait for
     ops' approval; a support plan or a break in learning applies at once."""
@@ -162,8 +190,14 @@ def decide_command(
         )
     except ValidationError as error:
         fail(escape(_refusal(outcome, error)))
-    case_file = _run_case_update(case, InterventionWorkflow.propose, command, timeout)
-    stdout.print(escape(f"{case}: {case_file.stage.value.replace('_', ' ')}"))
+    _answer_case(
+        case,
+        InterventionWorkflow.propose,
+        InterventionWorkflow.propose_by_signal,
+        command,
+        timeout,
+        no_wait,
+    )
 
 
 def _option(field: str) -> str:
@@ -189,15 +223,21 @@ def approve_command(
     case: Annotated[str, typer.Argument(help="PID/N, e.g. P-1/1.")],
     by: Annotated[str, typer.Option("--as", help="Ops (a person id).")],
     timeout: TimeoutOption = UPDATE_TIMEOUT,
+    no_wait: NoWaitOption = False,
 ) -> None:
     """Ops approve the outcome the Development Lead proposed; the participant follows it."""
     from domain.intervention.case import ReviewProposal
     from workflows.intervention import InterventionWorkflow
 
-    case_file = _run_case_update(
-        case, InterventionWorkflow.review, ReviewProposal(by=by, approve=True), timeout
+    review = ReviewProposal(by=by, approve=True)
+    _answer_case(
+        case,
+        InterventionWorkflow.review,
+        InterventionWorkflow.review_by_signal,
+        review,
+        timeout,
+        no_wait,
     )
-    stdout.print(escape(f"{case}: {case_file.stage.value.replace('_', ' ')}"))
 
 
 @interventions.command("send-back")
@@ -207,11 +247,18 @@ def send_back_command(
     by: Annotated[str, typer.Option("--as", help="Ops (a person id).")],
     reason: Annotated[str, typer.Option(help="Why, for the Development Lead.")],
     timeout: TimeoutOption = UPDATE_TIMEOUT,
+    no_wait: NoWaitOption = False,
 ) -> None:
     """Ops do not approve the proposed outcome; the Development Lead proposes again."""
     from domain.intervention.case import ReviewProposal
     from workflows.intervention import InterventionWorkflow
 
     review = ReviewProposal(by=by, approve=False, reason=reason)
-    case_file = _run_case_update(case, InterventionWorkflow.review, review, timeout)
-    stdout.print(escape(f"{case}: {case_file.stage.value.replace('_', ' ')}"))
+    _answer_case(
+        case,
+        InterventionWorkflow.review,
+        InterventionWorkflow.review_by_signal,
+        review,
+        timeout,
+        no_wait,
+    )

@@ -21,6 +21,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from domain.ids import participant_workflow_id
 from domain.programme.tasks import Outcome, TaskKind
 from domain.roles import Role
 from scls.cli.common import database, named, settings_and_logging, when
@@ -38,6 +39,7 @@ from scls.settings import Settings
 
 if TYPE_CHECKING:
     from temporalio.client import Client
+    from temporalio.types import MethodSyncOrAsyncSingleParam
     from temporalio.workflow import UpdateMethodMultiParam
 
     from domain.participant.state import ParticipantState
@@ -268,6 +270,31 @@ def run_update(
 TimeoutOption = Annotated[
     float, typer.Option(min=1, help="Seconds to wait for the workflow to answer.")
 ]
+NoWaitOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-wait",
+        help="Send it as a Signal and return at once (for scripts): the workflow records "
+        "it, or records why it was refused, on the participant's timeline.",
+    ),
+]
+
+
+def run_signalling(
+    workflow_id: str, signal: MethodSyncOrAsyncSingleParam[Any, A, None], argument: A
+) -> None:
+    """Send a Signal with a client; an unreachable workflow exits 2."""
+    from scls.participant_updates import signal_workflow
+
+    settings = settings_and_logging()
+    try:
+        asyncio.run(
+            with_client(
+                settings, lambda client: signal_workflow(client, workflow_id, signal, argument)
+            )
+        )
+    except WorkflowUnreachable as problem:
+        fail(escape(str(problem)))
 
 
 @tasks.command("decide")
@@ -278,6 +305,7 @@ def decide_command(
     outcome: Annotated[Outcome, typer.Option(help="The answer.")],
     comment: Annotated[str | None, typer.Option(help="Why; needed to reject or send back.")] = None,
     timeout: TimeoutOption = UPDATE_TIMEOUT,
+    no_wait: NoWaitOption = False,
 ) -> None:
     """Answer a task. The scheme's rules check the answer before it is recorded."""
     from workflows.participant import ParticipantWorkflow, TaskDecision
@@ -286,6 +314,10 @@ def decide_command(
     decision = TaskDecision(
         task_id=task_id, decided_by=decided_by, outcome=outcome, comment=comment
     )
+    if no_wait:
+        run_signalling(participant_workflow_id(pid), ParticipantWorkflow.decide_by_signal, decision)
+        stdout.print(escape(f"{pid}/{task_id}: sent; `scls participant timeline {pid}` shows it"))
+        return
     state = run_update(pid, ParticipantWorkflow.decide, decision, timeout)
     decided = state.tasks[task_id]
     line = f"{pid}/{task_id}: {decided.status.value}"

@@ -228,3 +228,60 @@ async def test_delegate_with_nothing_to_hand_on_and_unknown_participants(
     )
     assert unknown.returncode == 2
     assert "participant P-ghost has no running workflow" in unknown.stderr
+
+
+async def test_decide_without_waiting_records_the_answer_or_its_refusal_on_the_timeline(
+    participant: tuple[str, WorkflowHandle],
+    dev_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    pid, _ = participant
+    env = cli_env(tmp_path, dev_env, database_url)
+    task = f"{pid}/pre_start_checks"
+
+    # A refused answer sent without waiting exits 0 (nobody was there to be told), and
+    # the refusal is on the participant's timeline in the rule's words.
+    sent = await run_cli_async(
+        "tasks", "decide", task, "--as", "P-rm-1", "--outcome", "approve", "--no-wait", env=env
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert f"{task}: sent" in sent.stdout
+
+    async def timeline() -> str:
+        shown = await run_cli_async("participant", "timeline", pid, env=env)
+        assert shown.returncode == 0, shown.stderr
+        return shown.stdout
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while "may not decide task pre_start_checks" not in (text := await timeline()):
+        assert loop.time() < deadline, text
+        await asyncio.sleep(0.2)
+    assert [e.task_id for e in await open_tasks(pool, participant=pid)] == ["pre_start_checks"]
+
+    # The right person's answer sent the same way is recorded: the task leaves the inbox.
+    approved = await run_cli_async(
+        "tasks", "decide", task, "--as", "P-ops-1", "--outcome", "approve", "--no-wait", env=env
+    )
+    assert approved.returncode == 0, approved.stderr
+    await inbox_until(
+        pool,
+        lambda entries: "pre_start_checks" not in {e.task_id for e in entries},
+        participant=pid,
+    )
+
+    # No workflow to send to: a usage problem (exit 2), not a traceback.
+    nobody = await run_cli_async(
+        "tasks",
+        "decide",
+        "P-nobody/pre_start_checks",
+        "--as",
+        "P-ops-1",
+        "--outcome",
+        "approve",
+        "--no-wait",
+        env=env,
+    )
+    assert nobody.returncode == 2 and "no running workflow participant-P-nobody" in nobody.stderr

@@ -103,6 +103,23 @@ async def test_a_concern_opens_a_case_the_lead_decides_and_ops_approve_through_t
             "--weeks",
             "4",
         )
+        # The same refused answer sent without waiting exits 0; the case file keeps why.
+        unheard = await scls(
+            "interventions",
+            "decide",
+            f"{pid}/1",
+            "--as",
+            "P-rm-1",
+            "--outcome",
+            "extend",
+            "--weeks",
+            "4",
+            "--no-wait",
+        )
+        refused_row = await eventually(
+            lambda: scls("interventions", "list", "--participant", pid, "--json"),
+            lambda shown: bool(json.loads(shown.stdout)[0]["refusals"]),
+        )
         proposed = await scls(
             "interventions",
             "decide",
@@ -115,7 +132,9 @@ async def test_a_concern_opens_a_case_the_lead_decides_and_ops_approve_through_t
             "4",
         )
         not_ops = await scls("interventions", "approve", f"{pid}/1", "--as", "P-devlead-1")
-        approved = await scls("interventions", "approve", f"{pid}/1", "--as", "P-ops-1")
+        approved = await scls(
+            "interventions", "approve", f"{pid}/1", "--as", "P-ops-1", "--no-wait"
+        )
         state = await eventually(
             lambda: handle.query(ParticipantWorkflow.state), lambda s: not s.open_interventions
         )
@@ -143,7 +162,12 @@ async def test_a_concern_opens_a_case_the_lead_decides_and_ops_approve_through_t
     assert "P-rm-1 is not the Development Lead of intervention 1" in not_lead.stderr
     assert proposed.returncode == 0 and proposed.stdout.strip() == f"{pid}/1: awaiting approval"
     assert not_ops.returncode == 1 and "P-devlead-1 is not ops for intervention 1" in not_ops.stderr
-    assert approved.returncode == 0 and approved.stdout.strip() == f"{pid}/1: decided"
+    assert unheard.returncode == 0, unheard.stderr
+    (refusal,) = json.loads(refused_row.stdout)[0]["refusals"]
+    assert (refusal["step"], refusal["by"]) == ("propose", "P-rm-1")
+    assert "P-rm-1 is not the Development Lead of intervention 1" in refusal["reason"]
+    # Ops' approval sent without waiting is applied all the same.
+    assert approved.returncode == 0 and approved.stdout.startswith(f"{pid}/1: sent")
     assert not state.suspended and state.rag == "green"
     assert state.expected_end is not None
     stored = await PARTICIPANT_PROGRESS.load(pool, pid)

@@ -667,7 +667,7 @@ async def interventions(servers: Servers, recorder: Recorder) -> None:
                 InterventionWorkflow.run, intervention_workflow_id(participant_id, 1)
             )
             if by_signal:
-                await handle.signal(ParticipantWorkflow.raise_concern_by_signal, concern)
+                await handle.execute_update(ParticipantWorkflow.raise_concern, concern)
                 await wait_until_started(env.client, [case.id])
                 await case.signal(InterventionWorkflow.propose_by_signal, proposal)
                 await eventually(

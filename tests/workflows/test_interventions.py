@@ -110,13 +110,16 @@ async def concern(
     by: str,
     kind: ConcernKind = ConcernKind.PLACEMENT_CONCERN,
 ) -> ParticipantState:
-    """Raise a concern by Signal, once no timer of the participant's is near, and wait
-    until it is on record (with its case open)."""
+    """Raise a concern by Update, as the console does, once no timer of the participant's
+    is near, and wait until it is on record (with its case open)."""
     client = env.client
     handle = client.get_workflow_handle(workflow_id)
+    # A workflow just started enrols first: an Update before that is refused (a Signal
+    # would have waited in its queue).
+    await eventually(lambda: participant_state(client, workflow_id), lambda s: s.version > 0)
     raised_before = (await settle(env, client, [workflow_id]))[workflow_id].concerns_raised
-    await handle.signal(
-        ParticipantWorkflow.raise_concern_by_signal,
+    await handle.execute_update(
+        ParticipantWorkflow.raise_concern,
         RaiseConcern(by=by, kind=kind, reason="reported in a test"),
     )
     return await eventually(
@@ -494,13 +497,7 @@ async def test_management_time_short_for_weeks_turns_amber_then_opens_a_case(
                 care_hours=36.0,
                 management_hours=1.5,  # 4%, against a 20% target
             )
-            await handle.signal(ParticipantWorkflow.submit_timesheet_by_signal, sheet)
-            seen.append(
-                await eventually(
-                    lambda: participant_state(env.client, workflow_id),
-                    lambda s, n=week + 1: len(s.timesheets) == n,
-                )
-            )
+            seen.append(await handle.execute_update(ParticipantWorkflow.submit_timesheet, sheet))
 
     assert [s.rag for s in seen[:3]] == [RagStatus.GREEN] * 3  # no full window yet
     assert seen[3].rag == RagStatus.AMBER  # the first short window
