@@ -4,6 +4,9 @@ apply what `decide` returns, and a whole programme run with realistic answers.""
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from pydantic import BaseModel, ConfigDict
+
+from domain.instants import UtcDatetime, require_utc
 from domain.participant.commands import (
     AddEvidence,
     AdvanceTime,
@@ -170,3 +173,43 @@ def run_until(
         state = applied(state, events)
         recorded.extend(events)
     return state, recorded
+
+
+# --- the inbox as the domain sees it: the oracle the read model's queries are held to ---
+
+
+class InboxRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    participant_id: str
+    cohort_id: str | None
+    kind: TaskKind
+    title: str
+    assignee: str
+    role: Role
+    due_at: UtcDatetime
+    overdue: bool
+    escalation_level: int  # escalations sent so far (0: none)
+    delegate: str | None  # who may decide for the assignee at `now`, if anyone
+
+
+def open_task_rows(state: ParticipantState, now: datetime) -> list[InboxRow]:
+    """One row per open task, the most urgent first."""
+    now = require_utc(now)
+    return [
+        InboxRow(
+            task_id=task.task_id,
+            participant_id=state.participant_id,
+            cohort_id=state.cohort_id,
+            kind=task.kind,
+            title=task.title,
+            assignee=task.assignee,
+            role=task.role,
+            due_at=task.due_at,
+            overdue=task.is_overdue(now),
+            escalation_level=task.escalation_level,
+            delegate=state.delegate_of(task.assignee, now),
+        )
+        for task in state.open_tasks
+    ]

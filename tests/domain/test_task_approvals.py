@@ -5,7 +5,7 @@ record without being applied. Decider tests read given/when/then (tests/domain/g
 from datetime import datetime, timedelta
 
 import pytest
-from domain_builders import PROGRAMME_START, enrol_command
+from domain_builders import PROGRAMME_START, enrol_command, open_task_rows
 from given import History, given
 
 from domain.errors import (
@@ -36,7 +36,6 @@ from domain.participant.events import (
     TaskReassigned,
     TaskReminderDue,
 )
-from domain.participant.inbox import open_task_rows
 from domain.participant.state import ParticipantState
 from domain.participant.timeline import due, next_wakeup
 from domain.programme.phases import Phase

@@ -13,12 +13,11 @@ from domain.participant.commands import DecideTask
 from domain.participant.decide import decide
 from domain.participant.events import ParticipantEvent
 from domain.participant.evolve import evolve
-from domain.participant.inbox import open_task_rows
 from domain.participant.state import ParticipantState, initial_state
 from store.events import append
 from store.inbox import open_tasks
 from store.read_models import PROJECTIONS
-from tests.domain.domain_builders import PROGRAMME_START, enrol_command
+from tests.domain.domain_builders import PROGRAMME_START, enrol_command, open_task_rows
 
 ENROLLED_AT = PROGRAMME_START - timedelta(weeks=6)
 

@@ -13,12 +13,11 @@ import pytest
 
 from domain.cohort.report import cohort_status
 from domain.participant.commands import Delegate
-from domain.participant.inbox import open_task_rows
 from domain.participant.support_sessions import session_cadence
 from store.dashboard import cohort_counts, cohort_participants
 from store.inbox import open_tasks
 from store.session_cadence import session_cadences
-from tests.domain.domain_builders import PROGRAMME_START
+from tests.domain.domain_builders import PROGRAMME_START, open_task_rows
 from tests.inbox.inbox_builders import Recorder, assert_inbox_agrees
 from tests.store.test_session_cadence import record as record_placement
 
