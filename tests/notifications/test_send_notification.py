@@ -107,7 +107,12 @@ async def test_escalation_says_it_is_escalated_and_who_it_waits_on(
     assert "It is waiting on Bob Assessor." in body
 
 
-@pytest.mark.parametrize("kind", list(NotificationKind))
+# The alumni check-in and its reminder go to the alumnus themselves: greeted by name, never
+# named in the subject line.
+TO_THE_PERSON_THEMSELVES = (NotificationKind.CHECK_IN, NotificationKind.CHECK_IN_REMINDER)
+
+
+@pytest.mark.parametrize("kind", [k for k in NotificationKind if k not in TO_THE_PERSON_THEMSELVES])
 async def test_every_kind_renders_and_sends(
     kind: NotificationKind, notifications: NotificationActivities, sink: SmtpSink
 ) -> None:
@@ -122,6 +127,24 @@ async def test_every_kind_renders_and_sends(
     [mail] = sink.messages()
     assert "Pat Participant" in mail["Subject"]
     assert "Pat Participant" in mail.get_content()
+
+
+@pytest.mark.parametrize("kind", TO_THE_PERSON_THEMSELVES)
+async def test_check_in_mails_greet_the_alumnus_and_keep_the_name_out_of_the_subject(
+    kind: NotificationKind, notifications: NotificationActivities, sink: SmtpSink
+) -> None:
+    request = NotificationRequest(
+        idempotency_key=f"key-{kind.value}",
+        kind=kind,
+        recipient="par-1",
+        participant_id="par-1",
+        check_in=1,
+    )
+    await ActivityEnvironment().run(notifications.send_notification, request)
+    [mail] = sink.messages()
+    assert "pat.participant@example.org" in mail["To"]
+    assert "Pat Participant" not in mail["Subject"]
+    assert mail.get_content().startswith("Dear Pat Participant,")
 
 
 async def test_a_retried_send_sends_nothing_more(
