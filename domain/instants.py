@@ -7,7 +7,7 @@ aware instant fails late and far from the cause.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -31,3 +31,10 @@ def _validate_utc(instant: datetime) -> datetime:
 
 UtcDatetime = Annotated[datetime, AfterValidator(_validate_utc)]
 """A datetime field that accepts any aware instant and stores it in UTC."""
+
+
+def last_day(ends: datetime) -> date:
+    """The last calendar day of a span that runs until, not including, `ends`: a two-day
+    conference starting on a Monday at midnight ends at Wednesday's midnight and its last
+    day is the Tuesday."""
+    return (ends - timedelta(microseconds=1)).date()

@@ -33,6 +33,7 @@ from domain.cohort.intake import (
 )
 from domain.cohort.intake_file import FileFormat, decode_cohort_file, read_cohort_file
 from domain.errors import InvalidCohort
+from domain.instants import last_day
 from scls.cli.common import settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
 from scls.cli.output import console
@@ -343,9 +344,7 @@ def status_command(
     failing = asyncio.run(_failing_workflows(settings, cohort_id))
     if as_json:
         shown = status.model_dump(mode="json")
-        shown["failing_workflows"] = (
-            None if failing is None else [f.workflow_id for f in failing]
-        )
+        shown["failing_workflows"] = None if failing is None else [f.workflow_id for f in failing]
         typer.echo(json.dumps(shown, indent=2))
         return
     lines = [
@@ -364,7 +363,7 @@ def status_command(
     conference = status.next_conference
     lines.append(
         f"next conference  {conference.number}. {escape(conference.title)}, "
-        f"{conference.starts_on:%Y-%m-%d} to {conference.ends_on:%Y-%m-%d}"
+        f"{conference.starts_on:%Y-%m-%d} to {last_day(conference.ends_on):%Y-%m-%d}"
         if conference
         else "next conference  none scheduled"
     )

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from domain.instants import last_day
 from domain.programme.phases import Phase
 from scls.documents import size_in_words
 from scls.web.session import csrf_token, take_flash
@@ -26,6 +27,10 @@ def _day(instant: datetime | None) -> str:
     return "" if instant is None else instant.strftime("%d %b %Y")
 
 
+def _last_day(ends: datetime | None) -> str:
+    return "" if ends is None else last_day(ends).strftime("%d %b %Y")
+
+
 def _words(value: object) -> str:
     return str(value).replace("_", " ")
 
@@ -34,7 +39,9 @@ def _phase(value: str | Phase) -> str:
     return Phase(value).label
 
 
-TEMPLATES.env.filters.update(when=_when, day=_day, words=_words, phase=_phase, size=size_in_words)
+TEMPLATES.env.filters.update(
+    when=_when, day=_day, last_day=_last_day, words=_words, phase=_phase, size=size_in_words
+)
 
 
 def render(

@@ -28,6 +28,7 @@ from scls.web.app import create_app
 from scls.web.services import WebServices
 from store.events import append
 from store.read_models import PROJECTIONS
+from tests.cli import run_cli_async
 from tests.domain.domain_builders import PROGRAMME_START
 from tests.inbox.inbox_builders import Recorder
 from tests.intake.cohort_reads import COHORT, cli_json, moved_home, on_a_break, reads_env
@@ -122,16 +123,14 @@ class _Frozen(datetime):
         return cls.at
 
 
-async def test_a_conference_that_has_just_ended_is_not_coming_on_the_dashboard_nor_in_status(
-    pool: asyncpg.Pool, ops: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Failed before: the dashboard kept a conference whose end is now (ends_on >= now)
-    # while `scls cohort status` named the next one (ends_on > now).
-    cohort_cli = importlib.import_module("scls.cli.cohort")  # not the Typer app scls.cli exports
+async def _cohort_with_conferences(
+    pool: asyncpg.Pool, start: datetime = PROGRAMME_START
+) -> list[ConferenceScheduled]:
+    """A cohort of two opened on the record; its conferences, first first."""
     definition = CohortDefinition(
         cohort_id=COHORT,
         hub="North West",
-        start_date=PROGRAMME_START,
+        start_date=start,
         programme_version="2025.1",
         ops_lead="P-ops-1",
         institute_lead="P-institute-1",
@@ -148,11 +147,20 @@ async def test_a_conference_that_has_just_ended_is_not_coming_on_the_dashboard_n
             for pid in ("P-amy", "P-ben")
         ),
     )
-    events = open_cohort(definition, PROGRAMME_START - timedelta(weeks=6))
+    events = open_cohort(definition, start - timedelta(weeks=6))
     await append(pool, PROJECTIONS, f"cohort-{COHORT}", 0, [NewEvent.of(e) for e in events])
-    first, second = sorted(
+    return sorted(
         (e for e in events if isinstance(e, ConferenceScheduled)), key=lambda e: e.starts_on
-    )[:2]
+    )
+
+
+async def test_a_conference_that_has_just_ended_is_not_coming_on_the_dashboard_nor_in_status(
+    pool: asyncpg.Pool, ops: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Failed before: the dashboard kept a conference whose end is now (ends_on >= now)
+    # while `scls cohort status` named the next one (ends_on > now).
+    cohort_cli = importlib.import_module("scls.cli.cohort")  # not the Typer app scls.cli exports
+    first, second = (await _cohort_with_conferences(pool))[:2]
     _Frozen.at = first.ends_on
     monkeypatch.setattr(cohort_pages, "datetime", _Frozen)
     monkeypatch.setattr(cohort_cli, "datetime", _Frozen)
@@ -166,3 +174,19 @@ async def test_a_conference_that_has_just_ended_is_not_coming_on_the_dashboard_n
     assert status.next_conference.number == second.number
     assert listed and status.next_conference.title in unescape(listed[0])
     assert all(first.title not in unescape(item) for item in listed)
+
+
+async def test_a_two_day_conference_shows_its_last_day_not_the_day_after(
+    pool: asyncpg.Pool, ops: httpx.AsyncClient, tmp_path: Path, database_url: str
+) -> None:
+    # Failed before: a conference from Monday midnight runs until Wednesday midnight, and
+    # the pages and `cohort status` gave Wednesday as its end.
+    first = (await _cohort_with_conferences(pool, PROGRAMME_START.replace(hour=0)))[0]
+    starts, last = first.starts_on.date(), first.starts_on.date() + timedelta(days=1)
+    page = (await ops.get(f"/cohorts/{COHORT}")).text
+    row = re.search(r'<tr class="conference">.*?</tr>', page, re.S)
+    assert row is not None
+    assert f"{starts:%d %b %Y}\u2013{last:%d %b %Y}" in unescape(row.group())
+    status = await run_cli_async("cohort", "status", COHORT, env=reads_env(database_url, tmp_path))
+    assert status.returncode == 0, status.stderr
+    assert f"{starts:%Y-%m-%d} to {last:%Y-%m-%d}" in status.stdout
