@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,10 +13,15 @@ from scls.stack.postgres_embedded import EmbeddedPostgres
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    folder.mkdir()
-    return folder
+def data_dir() -> Iterator[Path]:
+    """Not under pytest's basetemp: run as root, Postgres runs as a system user of its
+    own that must traverse the folders above its data, and every pytest session on the
+    machine makes /tmp/pytest-of-root private again (mode 0700) when it starts, which
+    once cut an initdb off from its own folder halfway."""
+    with tempfile.TemporaryDirectory(prefix="scls-test-stack-") as folder:
+        data = Path(folder) / "data"
+        data.mkdir()
+        yield data
 
 
 @pytest.fixture
