@@ -33,7 +33,7 @@ The poor ratings:
 {% endfor %}
 
 The success measures, with every home's ratings:
-{{ console }}/measures#flag-{{ place.place }}
+{{ console }}/measures#flag-{{ place.place|urlencode }}
 
 Social Care Leaders Scheme
 (an automated message: replies are not read)
