@@ -27,6 +27,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.digest import DigestActivities
 from activities.event_store import EventStoreActivities
 from activities.notifications import NotificationActivities
+from activities.placement_flags import PlacementFlagActivities
 from activities.placements import PlacementActivities
 from mail.check_in_links import check_in_links
 from scls.interceptors import LogContextInterceptor
@@ -81,6 +82,7 @@ def build_worker(
     links = check_in_links(web_url(settings), lambda: web_secret(settings))
     notifications = NotificationActivities(pool, settings.smtp, links)
     placements = PlacementActivities(pool)
+    flags = PlacementFlagActivities(pool, settings.smtp, web_url(settings))
     digests = DigestActivities(pool, settings.smtp, web_url(settings))
     return Worker(
         client,
@@ -90,6 +92,7 @@ def build_worker(
             event_store.append_events,
             notifications.send_notification,
             placements.participants_at_home,
+            flags.flag_placement,
             digests.digest_recipients,
             digests.send_digest,
         ],

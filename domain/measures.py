@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.alumni.record import AlumniState
 from domain.cqc import LocationRating, before_and_after
+from domain.participant.events import FeedbackGiven, ParticipantEvent
 from domain.participant.feedback_answers import FeedbackAnswer
 from domain.participant.state import ParticipantState
 from domain.people import Home
@@ -31,9 +32,9 @@ from domain.programme.feedback import (
     LQF_ASSESSMENT,
     PARTICIPANT_SURVEY,
     PLACEMENT_RUBRIC,
-    POOR_RATING_BELOW,
     LqfPoint,
     dimension_of,
+    poor_placement_rating,
 )
 from domain.programme.phases import ParticipantStatus
 from domain.roles import Role
@@ -198,6 +199,19 @@ def cohort_measures(
     )
 
 
+def rated_place(home_id: str | None, name: str | None) -> str:
+    """What a placement rating is about: the home's id, or the host's name."""
+    return home_id or name or "unknown"
+
+
+def place_to_check(event: ParticipantEvent) -> str | None:
+    """The home or host of a poor placement rating just given: whether it is flagged now
+    is worked out across every participant's ratings, and ops told with the evidence."""
+    if not isinstance(event, FeedbackGiven) or not poor_placement_rating(event.form, event.scores):
+        return None
+    return rated_place(event.place_home_id, event.place_name)
+
+
 def place_quality(
     participants: Sequence[ParticipantState], homes: Mapping[str, Home]
 ) -> tuple[PlaceQuality, ...]:
@@ -206,7 +220,7 @@ def place_quality(
     for participant in participants:
         for answer in participant.feedback:
             if answer.form == PLACEMENT_RUBRIC.key:
-                place = answer.place_home_id or answer.place_name or "unknown"
+                place = rated_place(answer.place_home_id, answer.place_name)
                 by_place[place].append((participant, answer))
     places = []
     for place, rated in by_place.items():
@@ -223,7 +237,7 @@ def place_quality(
                 given_on=a.given_at.date(),
             )
             for p, a in rated
-            if a.mean < POOR_RATING_BELOW
+            if poor_placement_rating(a.form, a.scores)
         )
         places.append(
             PlaceQuality(

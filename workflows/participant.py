@@ -9,7 +9,9 @@ message. It continues as new at each phase boundary, carrying its state.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -24,12 +26,14 @@ from workflows.messages import (
 )
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.placements import PlacementToCheck
     from contracts.search_attributes import COHORT_ID, NEXT_DUE, PHASE, RAG_STATUS
     from domain.alumni.events import AlumniRecordOpened
     from domain.cohort.events import ParticipantProgressed
     from domain.errors import DomainError
     from domain.ids import alumni_workflow_id, intervention_workflow_id, participant_workflow_id
     from domain.intervention.case import CaseFileOpened
+    from domain.measures import place_to_check
     from domain.participant.commands import (
         AddEvidence,
         ApplyInterventionOutcome,
@@ -66,11 +70,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.event_log import record
     from workflows.intervention import InterventionRun, InterventionWorkflow
     from workflows.notifications import notification_for, send
+    from workflows.placement_flags import check_placement
     from workflows.versions import ON_THE_CURRENT_BUILD, time_to_move_on
 
 
 # workflow.patched ids: never reused (docs/versioning.md).
 ALUMNI_ON_LEAVING = "alumni-record-on-leaving"
+FLAG_POOR_PLACEMENTS = "flag-poor-placements-to-ops"
 
 
 class ParticipantRun(BaseModel):
@@ -207,13 +213,30 @@ class ParticipantWorkflow:
         for event, event_id in zip(events, event_ids, strict=True):
             request = notification_for(event, event_id, state.participant_id)
             if request is not None:
-                sending = asyncio.create_task(send(request))
-                self._sending.add(sending)
-                sending.add_done_callback(self._sending.discard)
+                self._in_background(send(request))
+        for event, event_id in zip(events, event_ids, strict=True):
+            place = place_to_check(event)
+            # Poor ratings recorded before the patch replay without the check.
+            if place is not None and workflow.patched(FLAG_POOR_PLACEMENTS):
+                check = PlacementToCheck(
+                    place=place,
+                    participant_id=state.participant_id,
+                    ops_lead=state.person_for(Role.OPS),
+                    idempotency_key=f"placement-flag-{event_id}",
+                    workflow_id=workflow.info().workflow_id,
+                )
+                self._in_background(check_placement(check))
         await self._publish(before)
         for event in events:
             if isinstance(event, InterventionOpened):
                 await self._start_intervention(event)
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """A mail or a placement check, not awaited by the Update or timer that asked for
+        it; the run does not end (or continue as new) before it is done."""
+        sending = asyncio.create_task(work)
+        self._sending.add(sending)
+        sending.add_done_callback(self._sending.discard)
 
     async def _start_intervention(self, opened: InterventionOpened) -> None:
         """The case's own workflow: a child that outlives this run (continue-as-new),

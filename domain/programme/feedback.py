@@ -98,6 +98,16 @@ PLACEMENT_RUBRIC = Form(
 POOR_RATING_BELOW = 3.0
 FLAG_AFTER_PARTICIPANTS = 2
 
+
+def poor_placement_rating(form: str, scores: Mapping[str, int]) -> bool:
+    """Whether an answer is a placement rating whose criteria average below adequate."""
+    return (
+        form == PLACEMENT_RUBRIC.key
+        and bool(scores)
+        and sum(scores.values()) / len(scores) < POOR_RATING_BELOW
+    )
+
+
 # --- surveys -----------------------------------------------------------------------------
 
 PARTICIPANT_SURVEY = Form(

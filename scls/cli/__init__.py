@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from scls.cli.alumni import alumni
 from scls.cli.cohort import cohort
 from scls.cli.cqc import cqc
 from scls.cli.db import db
@@ -54,6 +55,7 @@ app.add_typer(reviews, name="reviews")
 app.add_typer(keys, name="keys")
 app.add_typer(schedules, name="schedules")
 app.add_typer(cqc, name="cqc")
+app.add_typer(alumni, name="alumni")
 
 
 def main() -> None:

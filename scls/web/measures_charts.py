@@ -18,7 +18,7 @@ GAP = 4
 class BarShape:
     css: str
     label: str
-    value: float
+    value: float | None  # None: nothing given yet, which is not a score of 0
     y: float
     width: float  # of 100
 
@@ -54,7 +54,7 @@ def cohort_bars(cohorts: Sequence[CohortMeasures]) -> tuple[BarGroup, ...]:
 
 def score_bars(values: Sequence[tuple[str, float | None]], highest: float) -> BarGroup:
     bars = tuple(
-        BarShape("score", label, value or 0.0, i * (BAR_HEIGHT + GAP), 100 * (value or 0) / highest)
+        BarShape("score", label, value, i * (BAR_HEIGHT + GAP), 100 * (value or 0) / highest)
         for i, (label, value) in enumerate(values)
     )
     return BarGroup("", bars, len(bars) * (BAR_HEIGHT + GAP))

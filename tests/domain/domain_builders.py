@@ -1,7 +1,7 @@
 """Shared builders for the domain tests: a participant's support, an enrolment, a way to
 apply what `decide` returns, and a whole programme run with realistic answers."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
@@ -121,8 +121,11 @@ def feedback_for(
 
 
 def run_programme(
-    state: ParticipantState, now: datetime
+    state: ParticipantState,
+    now: datetime,
+    answer: Callable[[ParticipantState, Task], list[ParticipantCommand]] = work_and_answer,
 ) -> tuple[ParticipantState, list[ParticipantEvent]]:
+    """To the programme's end, each task answered by `answer` at a realistic time."""
     recorded: list[ParticipantEvent] = []
     while not state.has_left:
         # On a break in learning nothing is answered: the timetable waits for the return.
@@ -134,7 +137,7 @@ def run_programme(
         if answers and realistic_answer_time(answers[0]) <= wakeup:
             task = answers[0]
             now = max(now, realistic_answer_time(task))
-            commands = work_and_answer(state, task)
+            commands = answer(state, task)
         else:
             now, commands = wakeup, [AdvanceTime()]
         for command in commands:

@@ -9,7 +9,6 @@ import csv
 import io
 import subprocess
 import sys
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -17,52 +16,18 @@ import pytest
 from openpyxl import load_workbook
 
 from contracts.event_log import NewEvent
-from domain.participant.commands import AdvanceTime, GiveFeedback
+from domain.participant.commands import GiveFeedback
 from domain.participant.decide import decide
-from domain.participant.events import ParticipantEvent
-from domain.participant.state import ParticipantState, initial_state
-from domain.participant.timeline import next_wakeup
 from domain.people import Directory, Home, Provider
 from domain.programme.feedback import PLACEMENT_RUBRIC
-from domain.programme.phases import Phase
 from store.directory import load_directory
 from store.events import append
 from store.measures import measures
 from store.read_models import PROJECTIONS
 from tests.cli import run_cli_async, stack_env
-from tests.domain.domain_builders import (
-    PROGRAMME_START,
-    applied,
-    enrol_command,
-    work_and_answer,
-)
+from tests.measures.placement_ratings import POOR, RATING, after_care_placement
 
 pytestmark = pytest.mark.postgres
-
-POOR = {"learning": 2, "support": 1, "leadership_exposure": 3, "safety_culture": 2}
-
-
-def _after_care_placement(participant_id: str) -> tuple[ParticipantState, list, datetime]:  # type: ignore[type-arg]
-    """A 2026.2 participant at home H-1 through their care placement, every task answered
-    but their rating of the placement."""
-    now = PROGRAMME_START - timedelta(weeks=6)
-    state = initial_state(participant_id)
-    events: list[ParticipantEvent] = decide(
-        state, enrol_command(participant_id=participant_id, programme_version="2026.2"), now
-    )
-    state = applied(state, events)
-    while state.phase != Phase.FIRST_LINE_MANAGEMENT:
-        ready = [t for t in state.open_tasks if not t.key.startswith("placement_rating.")]
-        commands = work_and_answer(state, ready[0]) if ready else [AdvanceTime()]
-        if not ready:
-            wakeup = next_wakeup(state)
-            assert wakeup is not None
-            now = max(now, wakeup)
-        for command in commands:
-            decided = decide(state, command, now)
-            state = applied(state, decided)
-            events += decided
-    return state, events, now
 
 
 def _xlsx_to(path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
@@ -101,10 +66,10 @@ async def test_two_poor_ratings_flag_the_home_and_the_xlsx_matches_the_csv(
     )
     # Given two participants placed at Oak House who both rate their care placement poorly
     for participant_id in ("P-1", "P-2"):
-        state, events, now = _after_care_placement(participant_id)
+        state, events, now = after_care_placement(participant_id)
         rating = GiveFeedback(
             by=participant_id,
-            task_id="placement_rating.care_placement.participant",
+            task_id=RATING,
             scores=POOR,
             comment="Nights were unsafe",
         )

@@ -58,6 +58,7 @@ from domain.participant.commands import (
     ChangeProgramme,
     Delegate,
     DraftReview,
+    GiveFeedback,
     RaiseConcern,
     ReassignTask,
     RecordSession,
@@ -79,6 +80,7 @@ from scls.stack.temporal_dev import find_installed_binary, find_temporal_binary
 from scls.temporal import register_search_attributes
 from store.migrate import migrate
 from store.pool import open_pool
+from tests.measures.placement_ratings import POOR, RATING, flag_checks_done, ready_to_rate
 from tests.payload_keys import TEST_CONVERTER
 from tests.workflows.programme_driver import (
     PHASES_IN_ORDER,
@@ -842,6 +844,29 @@ async def digest(servers: Servers, recorder: Recorder) -> None:
         ).terminate("recorded")
 
 
+async def placement_flag(servers: Servers, recorder: Recorder) -> None:
+    """Two 2026.2 participants at one home rate their care placement poorly by Update,
+    each run started just before it in real time: the first one's check finds nothing
+    flagged; the second one's flags the home (its ops lead is not in this directory, so
+    the mail is refused, and logged). Each in flight once its check is done."""
+    env = servers.dev
+    task_queue = f"record-{uuid.uuid4().hex[:8]}"
+    async with build_worker(env.client, servers.pool, task_queue):
+        for person in ("P-flag-1", "P-flag-2"):
+            handle = await env.client.start_workflow(
+                ParticipantWorkflow.run,
+                await ready_to_rate(servers.pool, person),
+                id=participant_workflow_id(person),
+                task_queue=task_queue,
+            )
+            rating = GiveFeedback(by=person, task_id=RATING, scores=POOR, comment="Unsafe nights")
+            await handle.execute_update(ParticipantWorkflow.give_feedback, rating)
+            await eventually(lambda: flag_checks_done(handle), lambda done: done == 1)  # noqa: B023
+            phase = Phase.FIRST_LINE_MANAGEMENT.value
+            recorder.add(await handle.fetch_history(), "2026.2", phase, IN_FLIGHT, "participant")
+            await handle.terminate("recorded")
+
+
 SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "participant-2024.1": participant_2024,
     "participant-2025.1": participant_2025,
@@ -856,6 +881,7 @@ SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "sessions": sessions,
     "encrypted": encrypted,
     "digest": digest,
+    "placement-flag": placement_flag,
 }
 
 

@@ -163,6 +163,8 @@ async def sign_in(page: Page, url: str, login: str, lands_on: str = "/tasks") ->
     await page.wait_for_url(f"{url}{lands_on}")
 
 
-async def screenshot(page: Page, name: str) -> None:
+async def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """The whole page, or (`full_page=False`) the window where it is scrolled to: a long
+    page's one section."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
