@@ -258,9 +258,7 @@ async def open_tasks(
     return [InboxEntry.model_validate(dict(row)) for row in rows]
 
 
-async def participants_to_delegate_for(
-    pool: asyncpg.Pool | Connection, person: str
-) -> list[str]:
+async def participants_to_delegate_for(pool: asyncpg.Pool | Connection, person: str) -> list[str]:
     """Where a delegation of `person`'s tasks must be granted, in id order: the
     participants whose progress names them among the domain's delegators."""
     rows = await pool.fetch(

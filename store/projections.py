@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import asyncpg
 
+from store.personal_data import opened
 from store.pool import Connection
 
 if TYPE_CHECKING:
@@ -67,7 +68,9 @@ class Projections:
                 )
                 if not rows:
                     break
-                events = [StoredEvent.model_validate(dict(row)) for row in rows]
+                events = await opened(
+                    connection, [StoredEvent.model_validate(dict(row)) for row in rows]
+                )
                 # Consecutive events of one stream go together, as they were appended.
                 start = 0
                 for index in range(1, len(events) + 1):

@@ -343,9 +343,7 @@ def status_command(
     failing = asyncio.run(_failing_workflows(settings, cohort_id))
     if as_json:
         shown = status.model_dump(mode="json")
-        shown["failing_workflows"] = (
-            None if failing is None else [f.workflow_id for f in failing]
-        )
+        shown["failing_workflows"] = None if failing is None else [f.workflow_id for f in failing]
         typer.echo(json.dumps(shown, indent=2))
         return
     lines = [
