@@ -40,8 +40,15 @@ def left_at(state: ParticipantState) -> datetime | None:
     return state.completed_at if state.has_left else None
 
 
-def refuse_forgetting(person_id: str, state: ParticipantState | None) -> None:
+def refuse_forgetting(
+    person_id: str, state: ParticipantState | None, forgotten_at: datetime | None
+) -> None:
     """Raise ForgettingRefused, saying why, unless `person_id` may be forgotten now."""
+    if forgotten_at is not None:
+        raise ForgettingRefused(
+            f"{person_id} was already forgotten on {forgotten_at:%Y-%m-%d}: nothing is left "
+            "to erase"
+        )
     if state is None or state.enrolment is None:
         raise ForgettingRefused(
             f"{person_id} is not a participant on record: only a participant's record is "

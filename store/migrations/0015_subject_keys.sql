@@ -10,5 +10,7 @@ CREATE TABLE subject_keys (
     CHECK (key IS NULL OR length(key) = 32)
 );
 
--- A subject-access export finds the events a person caused on anyone's stream.
+-- A subject-access export finds the events a person caused on anyone's stream, and
+-- the mail sent to them.
 CREATE INDEX events_actor ON events ((metadata->>'actor'));
+CREATE INDEX outbox_recipient ON outbox (recipient);
