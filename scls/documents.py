@@ -17,7 +17,6 @@ import hashlib
 import mimetypes
 import os
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -119,11 +118,6 @@ class DocumentStore(Protocol):
 
     async def delete(self, sha256: str) -> None:
         """Remove the file (erasure, retention); a no-op when it is not there."""
-
-
-async def delete_documents(store: DocumentStore, hashes: Sequence[str]) -> None:
-    for sha256 in hashes:
-        await store.delete(sha256)
 
 
 async def store_document(

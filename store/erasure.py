@@ -12,7 +12,9 @@ simply be made again). A file someone else's record also names is kept.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import asyncpg
 
@@ -33,6 +35,20 @@ from store.pool import Connection
 from store.projections import Projections
 
 DeleteDocuments = Callable[[Sequence[str]], Awaitable[None]]
+
+
+class DocumentStore(Protocol):
+    async def delete(self, sha256: str) -> None: ...
+
+
+def deleting_from(documents: DocumentStore) -> DeleteDocuments:
+    """Delete each file from the document store (scls/documents.py), one by one."""
+
+    async def delete(hashes: Sequence[str]) -> None:
+        for sha256 in hashes:
+            await documents.delete(sha256)
+
+    return delete
 
 
 async def streams_of(connection: asyncpg.Pool | Connection, person_id: str) -> list[str]:
@@ -98,6 +114,51 @@ async def _clear_copies(
     return mail, sign_ins
 
 
+@dataclass(frozen=True)
+class Erased:
+    """What erasing one participant did; `documents` are still to be deleted."""
+
+    streams: int
+    events_with_personal_content: int
+    mail_bodies_cleared: int
+    sign_ins_deleted: int
+    documents: list[str]
+
+    def recorded(self, person_id: str, *, reason: str, by: str, at: datetime) -> PersonForgotten:
+        return PersonForgotten(
+            person_id=person_id,
+            reason=reason,
+            by=by,
+            streams=self.streams,
+            events_with_personal_content=self.events_with_personal_content,
+            mail_bodies_cleared=self.mail_bodies_cleared,
+            documents_deleted=len(self.documents),
+            sign_ins_deleted=self.sign_ins_deleted,
+            at=at,
+        )
+
+
+async def one_at_a_time(connection: Connection) -> None:
+    """Hold the data-protection lock to the end of the transaction: one erasure or
+    retention run at a time, each recording its event after the last."""
+    await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", DATA_PROTECTION_STREAM)
+
+
+async def erase(connection: Connection, person_id: str, at: datetime) -> Erased:
+    """Delete the participant's key and clear the copies; the caller records, rebuilds the
+    read models and deletes the documents."""
+    streams = await streams_of(connection, person_id)
+    personal = await connection.fetchval(
+        "SELECT count(*) FROM events WHERE stream = ANY($1::text[]) AND type = ANY($2)",
+        streams,
+        list(PERSONAL_FIELDS),
+    )
+    documents = await _documents_only_theirs(connection, streams)
+    mail, sign_ins = await _clear_copies(connection, person_id, streams)
+    await forget_key(connection, person_id, at)
+    return Erased(len(streams), personal, mail, sign_ins, documents)
+
+
 async def forget_on(
     connection: Connection,
     projections: Projections,
@@ -111,10 +172,7 @@ async def forget_on(
     """Forget a participant who has left, on the caller's connection; ForgettingRefused
     (before anything is changed) when they may not be."""
     async with connection.transaction():
-        # One erasure or retention run at a time: each records its event after the last.
-        await connection.execute(
-            "SELECT pg_advisory_xact_lock(hashtext($1))", DATA_PROTECTION_STREAM
-        )
+        await one_at_a_time(connection)
         refuse_forgetting(
             person_id,
             await PARTICIPANT_PROGRESS.load(connection, person_id),
@@ -122,29 +180,11 @@ async def forget_on(
                 "SELECT erased_at FROM subject_keys WHERE subject = $1", person_id
             ),
         )
-        streams = await streams_of(connection, person_id)
-        personal = await connection.fetchval(
-            "SELECT count(*) FROM events WHERE stream = ANY($1::text[]) AND type = ANY($2)",
-            streams,
-            list(PERSONAL_FIELDS),
-        )
-        documents = await _documents_only_theirs(connection, streams)
-        mail, sign_ins = await _clear_copies(connection, person_id, streams)
-        await forget_key(connection, person_id, at)
-        forgotten = PersonForgotten(
-            person_id=person_id,
-            reason=reason,
-            by=by,
-            streams=len(streams),
-            events_with_personal_content=personal,
-            mail_bodies_cleared=mail,
-            documents_deleted=len(documents),
-            sign_ins_deleted=sign_ins,
-            at=at,
-        )
+        erased = await erase(connection, person_id, at)
+        forgotten = erased.recorded(person_id, reason=reason, by=by, at=at)
         await record(connection, projections, forgotten, actor=by)
         await projections.rebuild_on(connection)
-        await delete_documents(documents)
+        await delete_documents(erased.documents)
         return forgotten
 
 

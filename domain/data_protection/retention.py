@@ -59,3 +59,9 @@ def refuse_forgetting(
             f"{person_id} is still on the programme ({state.status}): a running "
             "participant is never forgotten; they must complete or withdraw first"
         )
+
+
+def due_to_be_forgotten(state: ParticipantState, policy: RetentionPolicy, now: datetime) -> bool:
+    """Whether the policy's period since the participant left has passed."""
+    left = left_at(state)
+    return left is not None and left < policy.participant_cut_off(now)

@@ -87,12 +87,11 @@ def forget_command(
 
 async def _forget(settings: Settings, person_id: str, reason: str, by: str) -> PersonForgotten:
     from domain.roles import Role
-    from scls.documents import delete_documents, document_store
+    from scls.documents import document_store
     from store.directory import person as person_in_directory
-    from store.erasure import forget_on
+    from store.erasure import deleting_from, forget_on
     from store.read_models import PROJECTIONS
 
-    documents = document_store(settings)
     async with migrated_database(settings) as pool:
         ops = await person_in_directory(pool, by)
         if ops is None:
@@ -107,5 +106,5 @@ async def _forget(settings: Settings, person_id: str, reason: str, by: str) -> P
                 reason=reason,
                 by=by,
                 at=datetime.now(UTC),
-                delete_documents=lambda hashes: delete_documents(documents, hashes),
+                delete_documents=deleting_from(document_store(settings)),
             )
