@@ -2,11 +2,12 @@
 outside the event log cleared, in one transaction that also records what was done.
 
 The events stay as they are (same count, same versions); their personal fields read as
-erased from then on. The copies: the read models (rebuilt from the log), mail bodies to
-them or about them in the outbox, their console sign-ins and password, their name and
-email in the directory, and their files in the document store (through
-`delete_documents`, called last, so a failure there undoes the rest and the request can
-simply be made again). A file someone else's record also names is kept.
+erased from then on. The copies: what the read models keep of the participant's streams
+(replayed from the log), mail bodies to them or about them in the outbox, their console
+sign-ins and password, their name and email in the directory, and their files in the
+document store (through `delete_documents`, called last, so a failure there undoes the
+rest and the request can simply be made again). A file someone else's record also names
+is kept.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ async def _clear_copies(
 class Erased:
     """What erasing one participant did; `documents` are still to be deleted."""
 
-    streams: int
+    streams: list[str]
     events_with_personal_content: int
     mail_bodies_cleared: int
     sign_ins_deleted: int
@@ -129,7 +130,7 @@ class Erased:
             person_id=person_id,
             reason=reason,
             by=by,
-            streams=self.streams,
+            streams=len(self.streams),
             events_with_personal_content=self.events_with_personal_content,
             mail_bodies_cleared=self.mail_bodies_cleared,
             documents_deleted=len(self.documents),
@@ -156,7 +157,7 @@ async def erase(connection: Connection, person_id: str, at: datetime) -> Erased:
     documents = await _documents_only_theirs(connection, streams)
     mail, sign_ins = await _clear_copies(connection, person_id, streams)
     await forget_key(connection, person_id, at)
-    return Erased(len(streams), personal, mail, sign_ins, documents)
+    return Erased(streams, personal, mail, sign_ins, documents)
 
 
 async def forget_on(
@@ -183,7 +184,7 @@ async def forget_on(
         erased = await erase(connection, person_id, at)
         forgotten = erased.recorded(person_id, reason=reason, by=by, at=at)
         await record(connection, projections, forgotten, actor=by)
-        await projections.rebuild_on(connection)
+        await projections.rebuild_streams(connection, erased.streams)
         await delete_documents(erased.documents)
         return forgotten
 

@@ -43,12 +43,14 @@ async def apply_retention_on(
         await one_at_a_time(connection)
         due = await _due(connection, policy, now)
         documents: list[str] = []
+        streams: list[str] = []
         reason = f"retention policy: {policy.participant_years} years after leaving"
         for person_id in due:
             erased = await erase(connection, person_id, now)
             forgotten = erased.recorded(person_id, reason=reason, by=SYSTEM, at=now)
             await record(connection, projections, forgotten, actor=SYSTEM)
             documents += erased.documents
+            streams += erased.streams
         mail = await connection.fetchval(
             "WITH cleared AS (UPDATE outbox SET body = $2 WHERE created_at < $1 AND body <> $2 "
             "RETURNING 1) SELECT count(*) FROM cleared",
@@ -66,7 +68,6 @@ async def apply_retention_on(
             forgotten=tuple(due), mail_bodies_cleared=mail, sign_ins_deleted=sign_ins, at=now
         )
         await record(connection, projections, applied, actor=SYSTEM)
-        if due:
-            await projections.rebuild_on(connection)
+        await projections.rebuild_streams(connection, streams)
         await delete_documents(documents)
         return applied
