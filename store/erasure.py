@@ -27,8 +27,8 @@ from domain.data_protection.events import (
 )
 from domain.data_protection.personal import ERASED
 from domain.data_protection.retention import refuse_forgetting
-from domain.data_protection.subjects import PERSONAL_FIELDS, subject_of
-from domain.ids import ALUMNI_PREFIX, INTERVENTION_PREFIX, PARTICIPANT_PREFIX
+from domain.data_protection.subjects import PERSONAL_FIELDS
+from domain.ids import alumni_workflow_id, intervention_workflow_id, participant_workflow_id
 from store.events import append_on
 from store.participant_progress import PARTICIPANT_PROGRESS
 from store.personal_data import forget_key
@@ -53,16 +53,22 @@ def deleting_from(documents: DocumentStore) -> DeleteDocuments:
 
 
 async def streams_of(connection: asyncpg.Pool | Connection, person_id: str) -> list[str]:
-    """The streams whose subject is `person_id`: their own, their case files, their alumni
-    record."""
+    """The streams whose subject is `person_id`: their own, their intervention case files
+    (their state numbers them), their alumni record; those on record."""
+    state = await PARTICIPANT_PROGRESS.load(connection, person_id)
+    candidates = [
+        participant_workflow_id(person_id),
+        *(
+            intervention_workflow_id(person_id, case)
+            for case in (state.interventions if state else ())
+        ),
+        alumni_workflow_id(person_id),
+    ]
     rows = await connection.fetch(
-        "SELECT DISTINCT stream FROM events WHERE stream = $1 OR stream = $2 "
-        "OR starts_with(stream, $3)",
-        PARTICIPANT_PREFIX + person_id,
-        ALUMNI_PREFIX + person_id,
-        f"{INTERVENTION_PREFIX}{person_id}-",
+        "SELECT s FROM unnest($1::text[]) AS s WHERE EXISTS (SELECT FROM events WHERE stream = s)",
+        candidates,
     )
-    return sorted(row["stream"] for row in rows if subject_of(row["stream"]) == person_id)
+    return sorted(row["s"] for row in rows)
 
 
 async def _documents_only_theirs(connection: Connection, streams: list[str]) -> list[str]:

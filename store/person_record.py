@@ -77,7 +77,8 @@ async def person_record(
         events=sorted(events, key=lambda e: (e.stream not in own, e.position)),
         tasks=await _rows(
             connection,
-            "SELECT * FROM task_inbox WHERE assignee = $1 OR participant_id = $1 "
+            "SELECT * FROM task_inbox WHERE assignee = $1 "
+            "UNION SELECT * FROM task_inbox WHERE participant_id = $1 "
             "ORDER BY participant_id, task_id",
             person_id,
         ),
