@@ -97,6 +97,13 @@ async def test_export_then_forget_a_withdrawn_participant(
     report_before = await run_cli_async(*report, env=env)
     assert report_before.returncode == 0, report_before.stderr
 
+    nobody = await run_cli_async("person", "export", "P-nobody", env=env)
+    assert nobody.returncode == 2 and "nothing is held about P-nobody" in nobody.stderr
+    not_ops = await run_cli_async(
+        "person", "forget", PID, "--reason", "request", "--by", PARTNER, env=env
+    )
+    assert not_ops.returncode == 1 and f"{PARTNER} is not ops" in not_ops.stderr
+
     # A participant still on the programme is never forgotten; nothing changes.
     running = await run_cli_async(
         "person", "forget", PARTNER, "--reason", "request", "--by", "P-ops-1", env=env
