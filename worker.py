@@ -29,6 +29,7 @@ from activities.event_store import EventStoreActivities
 from activities.notifications import NotificationActivities
 from activities.placement_flags import PlacementFlagActivities
 from activities.placements import PlacementActivities
+from activities.retention import RetentionActivities
 from mail.check_in_links import check_in_links
 from scls.interceptors import LogContextInterceptor
 from scls.serving import serve, web_url
@@ -75,6 +76,7 @@ def build_worker(
     """The worker for `task_queue`; `settings` give the mail server, the console's address
     and secret for the links in mail, and the Worker Deployment build (default: the
     environment); `interceptors` come after the engine's own (fault tests add theirs)."""
+    from scls.documents import document_store
     from scls.serving import web_secret
 
     settings = settings or load_settings()
@@ -84,6 +86,9 @@ def build_worker(
     placements = PlacementActivities(pool)
     flags = PlacementFlagActivities(pool, settings.smtp, web_url(settings))
     digests = DigestActivities(pool, settings.smtp, web_url(settings))
+    retention = RetentionActivities(
+        pool, PROJECTIONS, settings.retention_policy, document_store(settings)
+    )
     return Worker(
         client,
         task_queue=task_queue,
@@ -95,6 +100,7 @@ def build_worker(
             flags.flag_placement,
             digests.digest_recipients,
             digests.send_digest,
+            retention.apply_retention,
         ],
         interceptors=[LogContextInterceptor(), *interceptors],
         workflow_runner=workflow_runner(),

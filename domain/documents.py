@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.data_protection.personal import PersonalText
+
 
 class DocumentRef(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    name: str = Field(min_length=1, max_length=255)  # as the person uploaded it
+    name: PersonalText = Field(min_length=1, max_length=255)  # as the person uploaded it
     content_type: str = Field(min_length=3, max_length=127)
     size: int = Field(gt=0)  # bytes

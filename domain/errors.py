@@ -150,3 +150,7 @@ class InvalidCheckIn(DomainError):
 
 class InvalidCqcFile(DomainError):
     """A CQC care directory file with rows or fields that cannot be read."""
+
+
+class ForgettingRefused(DomainError):
+    pass

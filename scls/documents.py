@@ -116,6 +116,9 @@ class DocumentStore(Protocol):
 
     async def get(self, sha256: str) -> bytes: ...
 
+    async def delete(self, sha256: str) -> None:
+        """Remove the file (erasure, retention); a no-op when it is not there."""
+
 
 async def store_document(
     store: DocumentStore, limits: DocumentLimits, name: str, data: bytes
@@ -166,6 +169,9 @@ class FolderStore:
         except FileNotFoundError:
             raise DocumentMissing(f"no document {sha256} in {self.root}") from None
 
+    async def delete(self, sha256: str) -> None:
+        await asyncio.to_thread(self._path(sha256).unlink, missing_ok=True)
+
 
 class S3Store:
     """Files in an S3-compatible bucket, as `<prefix><sha256>`."""
@@ -206,6 +212,12 @@ class S3Store:
             raise
         body: bytes = found["Body"].read()
         return body
+
+    async def delete(self, sha256: str) -> None:
+        # S3 answers a delete of a missing key with success too.
+        await asyncio.to_thread(
+            self._client.delete_object, Bucket=self.bucket, Key=self.prefix + sha256
+        )
 
 
 def document_limits(settings: Settings) -> DocumentLimits:

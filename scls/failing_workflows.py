@@ -62,9 +62,7 @@ async def failing_workflows(client: Client, query: str = RUNNING) -> list[Failin
     return failing
 
 
-async def _last_failure(
-    client: Client, handle: WorkflowHandle[Any, Any]
-) -> tuple[str, str]:
+async def _last_failure(client: Client, handle: WorkflowHandle[Any, Any]) -> tuple[str, str]:
     """The cause and message of the last WorkflowTaskFailed event (later attempts of the
     same task are not written to history, so this is the first of the current run). The
     message is encrypted in the history (scls/payload_codec.py): the client's converter

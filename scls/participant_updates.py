@@ -159,9 +159,7 @@ async def _update(
     from temporalio.service import RPCError, RPCStatusCode
 
     try:
-        return await asyncio.wait_for(
-            handle.execute_update(update, argument), timeout=wait_seconds
-        )
+        return await asyncio.wait_for(handle.execute_update(update, argument), timeout=wait_seconds)
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         if isinstance(cause, ApplicationError):

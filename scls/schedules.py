@@ -2,9 +2,10 @@
 creates each one, or updates it to what is written here, so applying twice changes
 nothing.
 
-One schedule today: the weekly digest (domain/digest.py says when), starting
-DigestWorkflow on the engine's task queue. A run that is due while the previous one still
-runs is skipped; one missed while Temporal was down is still started within a day.
+Two schedules: the weekly digest (domain/digest.py says when), starting DigestWorkflow,
+and the nightly retention run (RetentionWorkflow, docs/data-protection.md), both on the
+engine's task queue. A run that is due while the previous one still runs is skipped; one
+missed while Temporal was down is still started within a day.
 """
 
 from __future__ import annotations
@@ -28,8 +29,14 @@ from temporalio.client import (
 
 from domain.digest import DIGEST_HOUR, DIGEST_TIME_ZONE, DIGEST_WEEKDAY
 from workflows.digest import DigestRun, DigestWorkflow
+from workflows.retention import RetentionRun, RetentionWorkflow
 
 DIGEST_SCHEDULE_ID = "scls-weekly-digest"
+RETENTION_SCHEDULE_ID = "scls-nightly-retention"
+RETENTION_HOUR = 2  # in England, when the engine is quietest
+
+
+_POLICY = SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1))
 
 
 class Applied(StrEnum):
@@ -58,13 +65,39 @@ def digest_schedule(task_queue: str) -> Schedule:
             ],
             time_zone_name=DIGEST_TIME_ZONE,
         ),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1)),
+        policy=_POLICY,
+    )
+
+
+def retention_schedule(task_queue: str) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            RetentionWorkflow.run,
+            RetentionRun(),
+            id=RETENTION_SCHEDULE_ID,
+            task_queue=task_queue,
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    hour=[ScheduleRange(RETENTION_HOUR)],
+                    minute=[ScheduleRange(0)],
+                    second=[ScheduleRange(0)],
+                    comment="the retention policy, nightly",
+                )
+            ],
+            time_zone_name=DIGEST_TIME_ZONE,
+        ),
+        policy=_POLICY,
     )
 
 
 async def apply_schedules(client: Client, task_queue: str) -> dict[str, Applied]:
     """Create or update every schedule; what was done to each, by id."""
-    wanted = {DIGEST_SCHEDULE_ID: digest_schedule(task_queue)}
+    wanted = {
+        DIGEST_SCHEDULE_ID: digest_schedule(task_queue),
+        RETENTION_SCHEDULE_ID: retention_schedule(task_queue),
+    }
     applied: dict[str, Applied] = {}
     for schedule_id, schedule in wanted.items():
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -20,6 +20,9 @@ from pydantic_settings import (
 )
 
 from mail.smtp import SmtpSettings
+
+if TYPE_CHECKING:
+    from domain.data_protection.retention import RetentionPolicy
 
 # The file types the record accepts unless SCLS_DOCUMENTS_CONTENT_TYPES says otherwise.
 DEFAULT_CONTENT_TYPES = (
@@ -115,6 +118,13 @@ class Settings(BaseSettings):
     documents_s3_access_key_id: str | None = None
     documents_s3_secret_access_key: SecretStr | None = None
 
+    # The retention policy (docs/data-protection.md), applied nightly: a participant's
+    # personal content so many years after they leave, console sign-ins and mail bodies
+    # so many days.
+    retention_participant_years: int = Field(default=6, ge=1)
+    retention_sign_in_days: int = Field(default=365, ge=1)
+    retention_mail_body_days: int = Field(default=90, ge=1)
+
     # Logging: "auto" writes readable lines to a terminal and JSON lines otherwise.
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -198,6 +208,16 @@ class Settings(BaseSettings):
         if self.web_secure_cookies is not None:
             return self.web_secure_cookies
         return (self.web_base_url or "").lower().startswith("https://")
+
+    @property
+    def retention_policy(self) -> RetentionPolicy:
+        from domain.data_protection.retention import RetentionPolicy
+
+        return RetentionPolicy(
+            participant_years=self.retention_participant_years,
+            sign_in_days=self.retention_sign_in_days,
+            mail_body_days=self.retention_mail_body_days,
+        )
 
     @property
     def codec_origin_list(self) -> list[str]:

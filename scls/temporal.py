@@ -22,6 +22,7 @@ from scls.tracing import client_interceptors
 if TYPE_CHECKING:
     from scls.settings import Settings
 
+
 class TemporalConnectionError(Exception):
     """Temporal could not be reached; the message names the setting and the address."""
 

@@ -29,9 +29,7 @@ class CohortCounts:
 _OPEN_CASE = "stage <> 'closed'"
 
 
-async def cohort_counts(
-    pool: asyncpg.Pool | Connection, now: datetime
-) -> dict[str, CohortCounts]:
+async def cohort_counts(pool: asyncpg.Pool | Connection, now: datetime) -> dict[str, CohortCounts]:
     """Every cohort with participants on record, by cohort id; tasks overdue at `now`."""
     counts = {
         cohort_id: CohortCounts(cohort_id, counted)

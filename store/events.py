@@ -1,5 +1,8 @@
 """The event store: append a batch to a stream at an expected version, read a stream back.
 
+Personal content is sealed with its subject's key as it is appended and opened as it is
+read (store/personal_data.py).
+
 Appends are idempotent: the same events at the same versions again are a no-op, so a
 retried activity never writes twice. A different event at a taken version is a
 `StreamConflict`. Projections are updated in the append's own transaction.
@@ -12,6 +15,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from contracts.event_log import AppendResult, NewEvent, StoredEvent
+from store.personal_data import opened, sealed_data
 from store.pool import Connection
 from store.projections import Projections
 
@@ -72,48 +76,67 @@ async def append(
     events: Sequence[NewEvent],
 ) -> AppendResult:
     """Append events at versions expected_version+1.. and update projections, atomically."""
+    async with pool.acquire() as connection:
+        return await append_on(connection, projections, stream, expected_version, events)
+
+
+async def append_on(
+    connection: Connection,
+    projections: Projections,
+    stream: str,
+    expected_version: int,
+    events: Sequence[NewEvent],
+) -> AppendResult:
+    """`append` on the caller's connection, inside the caller's transaction if it has one."""
     if not events:
         return AppendResult(version=expected_version, appended=False)
-    async with pool.acquire() as connection:
-        try:
-            async with connection.transaction():
-                existing = await _existing_from(connection, stream, expected_version, len(events))
-                if existing:
-                    return _judge_existing(stream, expected_version, events, existing)
-                current = await connection.fetchval(
-                    "SELECT coalesce(max(version), 0) FROM events WHERE stream = $1", stream
-                )
-                if current != expected_version:
-                    raise StreamConflict(
-                        stream, expected_version, f"the stream is at version {current}"
-                    )
-                rows = await connection.fetch(
-                    f"""
-                    INSERT INTO events (stream, version, event_id, type, data, metadata)
-                    SELECT $1, $2 + n, e.event_id, e.type, e.data, e.metadata
-                    FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])
-                         WITH ORDINALITY AS e(event_id, type, data, metadata, n)
-                    ORDER BY n
-                    RETURNING {_SELECT_COLUMNS}
-                    """,
-                    stream,
-                    expected_version,
-                    [event.event_id for event in events],
-                    [event.type for event in events],
-                    [event.data for event in events],
-                    [event.metadata.model_dump(mode="json") for event in events],
-                )
-                stored = sorted((_stored(row) for row in rows), key=lambda e: e.version)
-                await projections.apply(connection, stream, stored)
-                return AppendResult(version=expected_version + len(events), appended=True)
-        except asyncpg.UniqueViolationError:
-            # A concurrent writer took these versions (or these event ids) first.
+    try:
+        async with connection.transaction():
             existing = await _existing_from(connection, stream, expected_version, len(events))
             if existing:
                 return _judge_existing(stream, expected_version, events, existing)
-            raise StreamConflict(
-                stream, expected_version, "an event id in the batch is already recorded"
-            ) from None
+            current = await connection.fetchval(
+                "SELECT coalesce(max(version), 0) FROM events WHERE stream = $1", stream
+            )
+            if current != expected_version:
+                raise StreamConflict(
+                    stream, expected_version, f"the stream is at version {current}"
+                )
+            stored_data, read_data = await sealed_data(connection, stream, events)
+            rows = await connection.fetch(
+                f"""
+                INSERT INTO events (stream, version, event_id, type, data, metadata)
+                SELECT $1, $2 + n, e.event_id, e.type, e.data, e.metadata
+                FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])
+                     WITH ORDINALITY AS e(event_id, type, data, metadata, n)
+                ORDER BY n
+                RETURNING {_SELECT_COLUMNS}
+                """,
+                stream,
+                expected_version,
+                [event.event_id for event in events],
+                [event.type for event in events],
+                stored_data,
+                [event.metadata.model_dump(mode="json") for event in events],
+            )
+            stored = [
+                row.model_copy(update={"data": data})  # as it reads back, unsealed
+                for row, data in zip(
+                    sorted((_stored(row) for row in rows), key=lambda e: e.version),
+                    read_data,
+                    strict=True,
+                )
+            ]
+            await projections.apply(connection, stream, stored)
+            return AppendResult(version=expected_version + len(events), appended=True)
+    except asyncpg.UniqueViolationError:
+        # A concurrent writer took these versions (or these event ids) first.
+        existing = await _existing_from(connection, stream, expected_version, len(events))
+        if existing:
+            return _judge_existing(stream, expected_version, events, existing)
+        raise StreamConflict(
+            stream, expected_version, "an event id in the batch is already recorded"
+        ) from None
 
 
 async def read_stream(
@@ -124,4 +147,4 @@ async def read_stream(
         stream,
         after_version,
     )
-    return [_stored(row) for row in rows]
+    return await opened(connection, [_stored(row) for row in rows])

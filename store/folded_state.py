@@ -77,6 +77,11 @@ class FoldedStateProjector(Generic[State]):
             *row.values(),
         )
 
+    async def clear(self, connection: Connection, stream: str) -> None:
+        await connection.execute(
+            f"DELETE FROM {self.name} WHERE {self._key} = $1", key_of(stream, self._prefix)
+        )
+
     async def load(self, connection: asyncpg.Pool | Connection, key: str) -> State | None:
         stored = await connection.fetchval(
             f"SELECT state FROM {self.name} WHERE {self._key} = $1", key

@@ -90,6 +90,13 @@ class TaskInboxProjector:
     def wants(self, stream: str) -> bool:
         return stream.startswith(PARTICIPANT_PREFIX)
 
+    async def clear(self, connection: Connection, stream: str) -> None:
+        participant_id = key_of(stream, PARTICIPANT_PREFIX)
+        await connection.execute("DELETE FROM task_inbox WHERE participant_id = $1", participant_id)
+        await connection.execute(
+            "DELETE FROM task_delegation WHERE participant_id = $1", participant_id
+        )
+
     async def apply(
         self, connection: Connection, stream: str, events: Sequence[StoredEvent]
     ) -> None:
@@ -108,11 +115,8 @@ class TaskInboxProjector:
                 "PARTICIPANT_PROGRESS"
             )
         # A participant has a handful of open tasks: replacing them all is simplest.
-        await connection.execute("DELETE FROM task_inbox WHERE participant_id = $1", participant_id)
+        await self.clear(connection, stream)
         await connection.execute(_TASKS_FROM_STATE, participant_id, TaskStatus.OPEN.value)
-        await connection.execute(
-            "DELETE FROM task_delegation WHERE participant_id = $1", participant_id
-        )
         await connection.execute(_DELEGATIONS_FROM_STATE, participant_id)
 
 
@@ -258,9 +262,7 @@ async def open_tasks(
     return [InboxEntry.model_validate(dict(row)) for row in rows]
 
 
-async def participants_to_delegate_for(
-    pool: asyncpg.Pool | Connection, person: str
-) -> list[str]:
+async def participants_to_delegate_for(pool: asyncpg.Pool | Connection, person: str) -> list[str]:
     """Where a delegation of `person`'s tasks must be granted, in id order: the
     participants whose progress names them among the domain's delegators."""
     rows = await pool.fetch(

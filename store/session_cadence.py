@@ -60,6 +60,12 @@ class SessionCadenceProjector:
     def wants(self, stream: str) -> bool:
         return stream.startswith(PARTICIPANT_PREFIX)
 
+    async def clear(self, connection: Connection, stream: str) -> None:
+        await connection.execute(
+            "DELETE FROM session_cadence WHERE participant_id = $1",
+            key_of(stream, PARTICIPANT_PREFIX),
+        )
+
     async def apply(
         self, connection: Connection, stream: str, events: Sequence[StoredEvent]
     ) -> None:
@@ -73,9 +79,7 @@ class SessionCadenceProjector:
                 f"{events[-1].version}: the session cadence projector must come after "
                 "PARTICIPANT_PROGRESS"
             )
-        await connection.execute(
-            "DELETE FROM session_cadence WHERE participant_id = $1", participant_id
-        )
+        await self.clear(connection, stream)
         await connection.executemany(
             "INSERT INTO session_cadence (participant_id, kind, cohort_id, held_by, sessions, "
             "last_held_on, due_by, missed_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

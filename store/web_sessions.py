@@ -88,9 +88,7 @@ class Lockout:
     until: datetime
 
 
-async def lockout(
-    pool: asyncpg.Pool | Connection, account: bytes, client: str
-) -> Lockout | None:
+async def lockout(pool: asyncpg.Pool | Connection, account: bytes, client: str) -> Lockout | None:
     """The lock on this account or client address, if either has one now."""
     row = await pool.fetchrow(
         "SELECT "

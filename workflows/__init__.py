@@ -5,6 +5,7 @@ from workflows.cohort import CohortWorkflow
 from workflows.digest import DigestWorkflow
 from workflows.intervention import InterventionWorkflow
 from workflows.participant import ParticipantWorkflow
+from workflows.retention import RetentionWorkflow
 
 WORKFLOWS = [
     ParticipantWorkflow,
@@ -12,4 +13,5 @@ WORKFLOWS = [
     InterventionWorkflow,
     DigestWorkflow,
     AlumniWorkflow,
+    RetentionWorkflow,
 ]

@@ -35,7 +35,7 @@ FileFormat = Literal["csv", "yaml"]
 # How to save a spreadsheet so this reads it, said wherever a file is saved otherwise.
 SAVE_AS_CSV_UTF8 = (
     'open it in the spreadsheet and save it again as "CSV UTF-8 (Comma delimited) (*.csv)" '
-    "(Excel: File > Save As; LibreOffice: Save As \"Text CSV\", character set Unicode (UTF-8), "
+    '(Excel: File > Save As; LibreOffice: Save As "Text CSV", character set Unicode (UTF-8), '
     "field delimiter ,)"
 )
 
@@ -59,7 +59,7 @@ def decode_cohort_file(data: bytes) -> str:
     except UnicodeDecodeError as error:
         raise _not_text(
             f"it is not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}; "
-            'a spreadsheet\'s plain "CSV" is saved in the computer\'s own encoding): '
+            "a spreadsheet's plain \"CSV\" is saved in the computer's own encoding): "
             + SAVE_AS_CSV_UTF8
         ) from None
 
@@ -104,8 +104,7 @@ def _read_csv(text: str) -> RawCohortFile:
                 where=header_where,
                 field=None,
                 message=f"the columns are separated by {separator}, not commas (a spreadsheet "
-                "set to another country's list separator saves CSV that way): "
-                + SAVE_AS_CSV_UTF8,
+                "set to another country's list separator saves CSV that way): " + SAVE_AS_CSV_UTF8,
             )
         )
         return raw
@@ -212,5 +211,3 @@ def _read_yaml(text: str) -> RawCohortFile:
             else:
                 raw.problems.append(Problem(where=where, field=None, message="not a mapping"))
     return raw
-
-

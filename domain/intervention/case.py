@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from domain.data_protection.personal import PersonalText
 from domain.errors import (
     HomeTooSmall,
     InconsistentHistory,
@@ -61,7 +62,7 @@ class OutcomeReturned(_Event):
 
     type: Literal["OutcomeReturned"] = "OutcomeReturned"
     by: str
-    reason: str
+    reason: PersonalText
     at: UtcDatetime
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from domain.data_protection.personal import PersonalText
 from domain.instants import UtcDatetime
 from domain.roles import Role
 
@@ -82,7 +83,7 @@ class _Outcome(BaseModel):
 
 class ContinueWithSupportPlan(_Outcome):
     kind: Literal["continue"] = "continue"
-    plan: str = Field(min_length=1)
+    plan: PersonalText = Field(min_length=1)
     review_after_weeks: int = Field(ge=1, le=26)  # the plan's review date follows from it
 
     @property
@@ -125,7 +126,7 @@ class BreakInLearning(_Outcome):
 
 class Withdraw(_Outcome):
     kind: Literal["withdraw"] = "withdraw"
-    reason: str = Field(min_length=1)
+    reason: PersonalText = Field(min_length=1)
     destination: WithdrawalDestination
 
 

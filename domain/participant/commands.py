@@ -192,6 +192,8 @@ class SendBackReview(BaseModel):
     by: str
     review: int = Field(ge=1)
     reason: str = Field(min_length=1)
+
+
 class RecordSession(BaseModel):
     """The participant's coach records a coaching session, or their employer mentor a
     mentoring session, after holding it. The rules (domain.participant.support_sessions)

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from domain.data_protection.personal import PersonalText
 from domain.documents import DocumentRef
 from domain.instants import UtcDatetime
 from domain.intervention.outcomes import (
@@ -100,7 +101,7 @@ class TaskDecided(_Event):
     task_id: str
     decided_by: str
     outcome: Outcome
-    comment: str | None = None
+    comment: PersonalText | None = None
     decided_at: UtcDatetime
     # The person a delegate decided for; None when decided in one's own right.
     on_behalf_of: str | None = None
@@ -118,7 +119,7 @@ class DecisionRefused(_Event):
     task_id: str
     decided_by: str
     outcome: Outcome
-    comment: str | None = None
+    comment: PersonalText | None = None
     refusal: str
     reason: str
     at: UtcDatetime
@@ -130,7 +131,7 @@ class TaskReassigned(_Event):
     from_person: str
     to_person: str
     by: str
-    reason: str | None = None
+    reason: PersonalText | None = None
     reassigned_at: UtcDatetime
 
     @property
@@ -264,7 +265,7 @@ class ConcernRaised(_Event):
     concern_number: int
     kind: ConcernKind
     severity: Severity
-    reason: str
+    reason: PersonalText
     raised_by: str
     case_number: int
     raised_at: UtcDatetime
@@ -398,7 +399,7 @@ class TaskCancelled(_Event):
 class ParticipantWithdrawn(_Event):
     type: Literal["ParticipantWithdrawn"] = "ParticipantWithdrawn"
     case_number: int
-    reason: str
+    reason: PersonalText
     destination: WithdrawalDestination
     withdrawn_at: UtcDatetime
 
@@ -432,7 +433,7 @@ class EvidenceAdded(_Event):
     standard: int
     item: int
     kind: EvidenceKind
-    text: str
+    text: PersonalText
     documents: tuple[DocumentRef, ...] = ()
     added_by: str
     added_at: UtcDatetime
@@ -463,7 +464,7 @@ class ReportSubmitted(_Event):
     type: Literal["ReportSubmitted"] = "ReportSubmitted"
     outplacement: int
     version: int
-    text: str
+    text: PersonalText
     documents: tuple[DocumentRef, ...] = ()
     submitted_by: str
     submitted_at: UtcDatetime
@@ -480,11 +481,11 @@ class ReviewDrafted(_Event):
     type: Literal["ReviewDrafted"] = "ReviewDrafted"
     review: int
     version: int
-    progress: str
+    progress: PersonalText
     actions: tuple[ReviewAction, ...]
     actions_completed: tuple[str, ...]
-    concerns: str
-    wellbeing: str
+    concerns: PersonalText
+    wellbeing: PersonalText
     management: ManagementSummary
     drafted_by: str
     drafted_at: UtcDatetime
@@ -515,12 +516,14 @@ class ReviewSentBack(_Event):
     review: int
     version: int
     by: str
-    reason: str
+    reason: PersonalText
     sent_back_at: UtcDatetime
 
     @property
     def at(self) -> datetime:
         return self.sent_back_at
+
+
 class SupportSessionRecorded(_Event):
     """A coaching or mentoring session, recorded by the coach or mentor who held it.
     `notes` are personal: only the participant and their author read them. They stay in
@@ -532,7 +535,7 @@ class SupportSessionRecorded(_Event):
     held_on: date
     minutes: int
     themes: tuple[SessionTheme, ...]
-    notes: str | None = None
+    notes: PersonalText | None = None
     recorded_by: str
     recorded_at: UtcDatetime
 
@@ -559,7 +562,7 @@ class FeedbackGiven(_Event):
     place_home_id: str | None = None
     place_name: str | None = None
     scores: dict[str, int]
-    comment: str | None = None  # personal content
+    comment: PersonalText | None = None  # personal content
     given_at: UtcDatetime
 
     @property
@@ -577,7 +580,7 @@ class CareFeedbackRecorded(_Event):
     phase: Phase
     home_id: str
     scores: dict[str, int]
-    comment: str | None = None  # personal content
+    comment: PersonalText | None = None  # personal content
     recorded_by: str
     recorded_at: UtcDatetime
 

@@ -47,6 +47,8 @@ CLOSING_SURVEY = "programme"  # the survey about the programme as a whole
 # Who may record feedback from people receiving care: the scheme's people around them.
 CARE_FEEDBACK_RECORDERS = (Role.OPS, Role.DEVELOPMENT_LEAD)
 LAPSED = "closed unanswered: feedback is asked for a limited time"
+
+
 def outplacement_place(number: int) -> str:
     return f"outplacement_{number}"
 

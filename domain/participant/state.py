@@ -2,7 +2,6 @@
 workflow's query, the read models and the rules ask of it. `evolve` (in
 domain.participant.evolve) is the only way it changes."""
 
-
 from __future__ import annotations
 
 from collections.abc import Iterable

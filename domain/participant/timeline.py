@@ -185,9 +185,7 @@ def _outplacement_end(state: ParticipantState) -> Step | None:
         if not definition.report_required:
             return Step(at=at, events=(ended, *rated))
         if definition.report_by_participant:
-            return Step(
-                at=at, events=(ended, report_writing(state, definition.number, at), *rated)
-            )
+            return Step(at=at, events=(ended, report_writing(state, definition.number, at), *rated))
         report = TaskOpened(
             task_id=outplacement_report_id(definition.number),
             kind=TaskKind.OUTPLACEMENT_REPORT,

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.data_protection.personal import PersonalText
 from domain.documents import DocumentRef
 from domain.instants import UtcDatetime
 from domain.roles import Role
@@ -96,7 +97,7 @@ class AgreedAction(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    what: str = Field(min_length=1)
+    what: PersonalText = Field(min_length=1)
     owner: str = Field(min_length=1)  # a person id on the participant's record
     due: date
 

@@ -18,6 +18,7 @@ from scls.cli.interventions import interventions
 from scls.cli.keys import keys
 from scls.cli.participant import participant
 from scls.cli.people import people
+from scls.cli.person import person
 from scls.cli.projections import projections
 from scls.cli.report import report
 from scls.cli.schedules import schedules
@@ -56,6 +57,7 @@ app.add_typer(keys, name="keys")
 app.add_typer(schedules, name="schedules")
 app.add_typer(cqc, name="cqc")
 app.add_typer(alumni, name="alumni")
+app.add_typer(person, name="person")
 
 
 def main() -> None:

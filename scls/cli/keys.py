@@ -60,7 +60,7 @@ def rotate_command() -> None:
         fail(
             "the payload keys are in SCLS_PAYLOAD_KEYS, not in a file: add an entry "
             "`NEW-ID:<base64 of 32 random bytes>` (for example from "
-            "`python -c \"import os,base64;print(base64.b64encode(os.urandom(32)).decode())\"`), "
+            '`python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())"`), '
             "set `current=NEW-ID`, keep the old entries, and restart every process"
         )
     path = keyring_file(settings)

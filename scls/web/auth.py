@@ -123,8 +123,7 @@ def _locked_page(request: Request, next: str, login: str, locked: Lockout) -> HT
     minutes = int(WINDOW.total_seconds() // 60)
     if locked.what == "account":
         why = (
-            f"There have been {ACCOUNT_LIMIT} failed sign-ins for this account in "
-            f"{minutes} minutes"
+            f"There have been {ACCOUNT_LIMIT} failed sign-ins for this account in {minutes} minutes"
         )
     else:
         why = (

@@ -19,6 +19,7 @@ from domain.participant.state import ParticipantState
 from scls.web.event_text import describe, people_named
 from store.directory import display_names
 from store.participant_progress import PARTICIPANT_PROGRESS
+from store.personal_data import opened_data, subject_keys, subjects_of
 from store.pool import Connection
 
 
@@ -46,11 +47,19 @@ async def event_lines(
     pool: asyncpg.Pool | Connection, participant_id: str, *, last: int | None = None
 ) -> list[EventLine]:
     """The participant's events, newest first (the `last` few, or all)."""
+    stream = participant_workflow_id(participant_id)
     rows = await pool.fetch(
-        "SELECT version, data FROM events WHERE stream = $1 ORDER BY version DESC LIMIT $2",
-        participant_workflow_id(participant_id),
+        "SELECT version, type, data FROM events WHERE stream = $1 ORDER BY version DESC LIMIT $2",
+        stream,
         last,
     )
-    events = [(row["version"], parse_participant_event(row["data"])) for row in rows]
+    keys = await subject_keys(pool, subjects_of([stream]))
+    events = [
+        (
+            row["version"],
+            parse_participant_event(opened_data(keys, stream, row["type"], row["data"])),
+        )
+        for row in rows
+    ]
     names = await display_names(pool, people_named(event for _, event in events))
     return [EventLine(version, event.at, describe(event, names)) for version, event in events]

@@ -15,6 +15,7 @@ from scls.web.services import WebServices
 
 __all__ = ["serve", "serve_web", "web_secret", "web_url"]
 
+
 async def serve_web(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
     """The console as configured, with its own pool, until `stop` is set. The payload keys
     are read first: without them the console could neither send to Temporal nor serve

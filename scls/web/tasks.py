@@ -41,6 +41,7 @@ router = APIRouter()
 Services = Annotated[WebServices, Depends(services)]
 SignedIn = Annotated[Person, Depends(signed_in)]
 
+
 @router.get("/", include_in_schema=False)
 async def home(person: SignedIn) -> RedirectResponse:
     """The start page: a participant's is their programme, anyone else's their tasks."""

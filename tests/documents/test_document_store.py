@@ -48,9 +48,7 @@ def bucket(endpoint: str, name: str) -> S3Store:
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
-    client.create_bucket(
-        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
-    )
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
     return S3Store(client, name, "documents/")
 
 

@@ -159,7 +159,7 @@ async def test_starting_a_file_with_a_nul_or_a_formula_starts_nothing(
         SCLS_TEMPORAL_TASK_QUEUE=f"hygiene-{uuid.uuid4().hex[:8]}",
     )
     cohort_id = f"HYG-{uuid.uuid4().hex[:6]}"
-    for name in ("Fiona\x00 Walsh", "=HYPERLINK(\"https://evil.example\",\"Fiona\")"):
+    for name in ("Fiona\x00 Walsh", '=HYPERLINK("https://evil.example","Fiona")'):
         rows = [row | {"cohort_id": cohort_id} for row in example_rows()]
         rows[0]["name"] = name
         path = tmp_path / "cohort.csv"

@@ -22,7 +22,12 @@ from domain.cohort.decide import enrolments
 from domain.ids import participant_workflow_id
 from domain.people import Directory, MailPreference, Person
 from domain.roles import Role
-from scls.schedules import DIGEST_SCHEDULE_ID, Applied, apply_schedules
+from scls.schedules import (
+    DIGEST_SCHEDULE_ID,
+    RETENTION_SCHEDULE_ID,
+    Applied,
+    apply_schedules,
+)
 from scls.settings import load_settings
 from scls.stack.smtp_sink import SmtpSink
 from store.directory import load_directory
@@ -103,16 +108,19 @@ async def test_one_digest_per_person_and_week_however_often_the_schedule_runs(
         )
         try:
             assert await apply_schedules(client, task_queue) == {
-                DIGEST_SCHEDULE_ID: Applied.CREATED
+                DIGEST_SCHEDULE_ID: Applied.CREATED,
+                RETENTION_SCHEDULE_ID: Applied.CREATED,
             }
             assert await apply_schedules(client, task_queue) == {
-                DIGEST_SCHEDULE_ID: Applied.UPDATED
+                DIGEST_SCHEDULE_ID: Applied.UPDATED,
+                RETENTION_SCHEDULE_ID: Applied.UPDATED,
             }
 
             first = await run_schedule_now(client)
             again = await run_schedule_now(client)
         finally:
-            await client.get_schedule_handle(DIGEST_SCHEDULE_ID).delete()
+            for schedule_id in (DIGEST_SCHEDULE_ID, RETENTION_SCHEDULE_ID):
+                await client.get_schedule_handle(schedule_id).delete()
             for handle in handles:
                 await handle.terminate("test over")
 
@@ -190,9 +198,11 @@ async def test_scls_schedules_apply_creates_the_schedule_then_updates_it(
         again = await run_cli_async("schedules", "apply", env=env)
         described = await dev_env.client.get_schedule_handle(DIGEST_SCHEDULE_ID).describe()
     finally:
-        await dev_env.client.get_schedule_handle(DIGEST_SCHEDULE_ID).delete()
-    assert (first.returncode, first.stdout) == (0, f"{DIGEST_SCHEDULE_ID}: created\n")
-    assert (again.returncode, again.stdout) == (0, f"{DIGEST_SCHEDULE_ID}: updated\n")
+        for schedule_id in (DIGEST_SCHEDULE_ID, RETENTION_SCHEDULE_ID):
+            await dev_env.client.get_schedule_handle(schedule_id).delete()
+    both = f"{DIGEST_SCHEDULE_ID}: {{0}}\n{RETENTION_SCHEDULE_ID}: {{0}}\n"
+    assert (first.returncode, first.stdout) == (0, both.format("created"))
+    assert (again.returncode, again.stdout) == (0, both.format("updated"))
     [monday_morning] = described.schedule.spec.calendars
     assert (monday_morning.day_of_week[0].start, monday_morning.hour[0].start) == (1, 7)
     assert described.schedule.spec.time_zone_name == "Europe/London"

@@ -22,6 +22,7 @@ from domain.ids import participant_workflow_id
 from domain.participant.commands import Enrol
 from domain.participant.state import ParticipantState
 from store.participant_progress import PARTICIPANT_PROGRESS
+from store.session_notes import session_notes
 from tests.cli import run_cli_async
 from tests.domain.domain_builders import SUPPORT
 from tests.inbox.test_tasks_cli_workflow import cli_env
@@ -137,13 +138,13 @@ async def test_the_coach_and_mentor_record_sessions_and_others_are_refused(
     unknown = await run_cli_async("sessions", "list", "P-nobody", env=env)
     assert unknown.returncode == 2 and "no participant P-nobody is on record" in unknown.stderr
 
-    # The notes are in the event store, and nowhere else in Postgres.
-    on_record = await pool.fetchval(
-        "SELECT count(*) FROM events WHERE stream = $1 AND data->>'notes' = $2",
-        participant_workflow_id(pid),
-        NOTES,
+    # The notes are in the event store, sealed with the participant's key (the table holds
+    # no plaintext), and nowhere else in Postgres.
+    assert await session_notes(pool, pid, [1, 2]) == {1: NOTES}
+    assert (
+        await pool.fetchval("SELECT count(*) FROM events WHERE data::text LIKE '%night shifts%'")
+        == 0
     )
-    assert on_record == 1
     assert (
         await pool.fetchval(
             "SELECT count(*) FROM participant_progress WHERE state::text LIKE '%night shifts%'"

@@ -101,6 +101,7 @@ from workflows.cohort import AttendanceRecord, CohortRun, CohortWorkflow
 from workflows.digest import DigestRun, DigestWorkflow
 from workflows.intervention import InterventionWorkflow
 from workflows.participant import ParticipantRun, ParticipantWorkflow, TaskDecision
+from workflows.retention import RetentionRun, RetentionWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 INDEX = HISTORIES / "index.json"
@@ -867,6 +868,39 @@ async def placement_flag(servers: Servers, recorder: Recorder) -> None:
             await handle.terminate("recorded")
 
 
+async def retention(servers: Servers, recorder: Recorder) -> None:
+    """On the dev server: the nightly retention run as of a night years ahead, recorded
+    complete; and one whose database cannot be reached, recorded in flight while its
+    activity is retried."""
+    env = servers.dev
+    as_of = datetime(2034, 1, 2, 2, 0, tzinfo=UTC)
+    with tempfile.TemporaryDirectory(prefix="scls-record-documents-") as folder:
+        settings = load_settings(documents_dir=Path(folder))
+        unreachable = await asyncpg.create_pool(
+            f"postgresql://nobody@127.0.0.1:{free_port()}/none", min_size=0
+        )
+        for pool, status in ((servers.pool, COMPLETE), (unreachable, IN_FLIGHT)):
+            task_queue = f"record-{uuid.uuid4().hex[:8]}"
+            async with build_worker(env.client, pool, task_queue, settings):
+                handle = await env.client.start_workflow(
+                    RetentionWorkflow.run,
+                    RetentionRun(as_of=as_of),
+                    id=f"scls-nightly-retention-{status}",
+                    task_queue=task_queue,
+                )
+                if status == COMPLETE:
+                    await handle.result()
+                else:
+                    await eventually(
+                        handle.describe,
+                        lambda d: any(a.attempt > 1 for a in d.raw_description.pending_activities),
+                    )
+                recorder.add(await handle.fetch_history(), "none", None, status, "retention")
+                if status == IN_FLIGHT:
+                    await handle.terminate("recorded")
+        await unreachable.close()
+
+
 SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "participant-2024.1": participant_2024,
     "participant-2025.1": participant_2025,
@@ -882,6 +916,7 @@ SCENARIOS: dict[str, Callable[[Servers, Recorder], Awaitable[None]]] = {
     "encrypted": encrypted,
     "digest": digest,
     "placement-flag": placement_flag,
+    "retention": retention,
 }
 
 

@@ -12,9 +12,7 @@ from workflows import WORKFLOWS
 
 def _declared() -> set[str]:
     return {
-        value
-        for name, value in vars(messages).items()
-        if name.isupper() and isinstance(value, str)
+        value for name, value in vars(messages).items() if name.isupper() and isinstance(value, str)
     }
 
 

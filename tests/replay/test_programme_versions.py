@@ -39,9 +39,7 @@ async def appended(history: WorkflowHistory) -> list[AppendRequest]:
             continue
         scheduled = event.activity_task_scheduled_event_attributes
         if scheduled.activity_type.name == APPEND_EVENTS:
-            [request] = await TEST_CONVERTER.decode(
-                scheduled.input.payloads, [AppendRequest]
-            )
+            [request] = await TEST_CONVERTER.decode(scheduled.input.payloads, [AppendRequest])
             requests.append(request)
     return requests
 

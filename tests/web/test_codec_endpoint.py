@@ -109,9 +109,7 @@ async def test_ops_signed_in_to_the_console_may_decode_and_others_may_not(
         ) as browser:
             await _sign_in(browser, login)
             # As the Web UI sends it, with "include cross-origin credentials" on.
-            answer = await browser.post(
-                "/codec/decode", json=_body(b'"x"'), headers={"Origin": UI}
-            )
+            answer = await browser.post("/codec/decode", json=_body(b'"x"'), headers={"Origin": UI})
             assert (answer.status_code == 200) is allowed, (login, answer.text)
             assert answer.headers["access-control-allow-origin"] == UI
             assert answer.headers["access-control-allow-credentials"] == "true"

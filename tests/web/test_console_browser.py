@@ -240,6 +240,7 @@ async def test_ops_see_the_dashboard_with_the_read_models_counts(
     url = console.url
     page = await new_page(browser)
     await sign_in(page, url, "P-ops-1")
+
     # Overdue is counted at the instant the page is drawn, and the fast timetable's due
     # dates keep passing: the page's count lies between `scls cohort status`'s before and
     # after it.
