@@ -334,9 +334,11 @@ async def wait_until_started(client: Client, workflow_ids: list[str], within: fl
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool]) -> T:
-    """Poll `probe` until `accept` takes its answer (signals are delivered asynchronously)."""
+    """Poll `probe` until `accept` takes its answer (signals are delivered asynchronously),
+    for at most 90 s: the caller's assertions then say what was missing. (30 s was once
+    too short for a mail on a machine loaded eight times past its two cores.)"""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
+    deadline = loop.time() + 90
     while True:
         answer = await probe()
         if accept(answer) or loop.time() > deadline:
