@@ -22,6 +22,9 @@ from store.pool import Connection
 
 MIN_PASSWORD_LENGTH = 10
 SIGN_IN_LINK_LIFETIME = timedelta(minutes=20)
+# At most this many links are made for one person within a link's lifetime: anyone may
+# ask for a link to any address, and a mailbox must not be flooded.
+SIGN_IN_LINKS_AT_ONCE = 3
 
 _HASHER = PasswordHasher()
 # Checked against when nobody has the login, so a wrong name takes as long as a wrong
@@ -83,17 +86,22 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-async def new_sign_in_link(pool: asyncpg.Pool | Connection, person_id: str) -> str:
-    """A fresh token for `person_id`, good once for SIGN_IN_LINK_LIFETIME."""
+async def new_sign_in_link(pool: asyncpg.Pool | Connection, person_id: str) -> str | None:
+    """A fresh token for `person_id`, good once for SIGN_IN_LINK_LIFETIME; None when
+    SIGN_IN_LINKS_AT_ONCE links were already made for them within that lifetime."""
     token = secrets.token_urlsafe(32)
-    await pool.execute(
+    made = await pool.fetchval(
         "INSERT INTO web_sign_in_links (token_hash, person_id, expires_at) "
-        "VALUES ($1, $2, now() + $3::interval)",
+        "SELECT $1, $2, now() + $3::interval "
+        "WHERE (SELECT count(*) FROM web_sign_in_links "
+        "       WHERE person_id = $2 AND created_at > now() - $3::interval) < $4 "
+        "RETURNING true",
         _digest(token),
         person_id,
         SIGN_IN_LINK_LIFETIME,
+        SIGN_IN_LINKS_AT_ONCE,
     )
-    return token
+    return token if made else None
 
 
 async def redeem_sign_in_link(pool: asyncpg.Pool | Connection, token: str) -> str | None:

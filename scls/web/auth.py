@@ -27,6 +27,7 @@ from scls.web.session import end_session, flash, start_session
 from store.directory import person_by_login
 from store.web_accounts import (
     SIGN_IN_LINK_LIFETIME,
+    SIGN_IN_LINKS_AT_ONCE,
     new_sign_in_link,
     person_with_password,
     redeem_sign_in_link,
@@ -147,10 +148,12 @@ async def send_sign_in_link(
     request: Request, found: Services, email: Annotated[str, Form()]
 ) -> HTMLResponse:
     person = await person_by_login(found.pool, email)
-    # The same answer whether or not the address is known: the page says nothing of who
-    # has an account.
-    if person is not None:
-        token = await new_sign_in_link(found.pool, person.person_id)
+    # The same answer whether or not the address is known, and when too many links were
+    # asked for at once: the page says nothing of who has an account.
+    token = None if person is None else await new_sign_in_link(found.pool, person.person_id)
+    if person is not None and token is None:
+        log.warning("sign-in link not sent: too many asked for at once")
+    if person is not None and token is not None:
         base = found.settings.web_base_url or str(request.base_url)
         link = f"{base.rstrip('/')}/sign-in/link/{token}"
         try:
@@ -174,7 +177,9 @@ async def send_sign_in_link(
                 {"next": LANDING, "error": "The mail could not be sent just now; try again soon."},
                 status=503,
             )
-    return render(request, "link_sent.html", {"minutes": _LINK_MINUTES})
+    return render(
+        request, "link_sent.html", {"minutes": _LINK_MINUTES, "at_once": SIGN_IN_LINKS_AT_ONCE}
+    )
 
 
 @router.get("/sign-in/link/{token}", response_class=HTMLResponse)

@@ -16,6 +16,7 @@ from scls.settings import Settings
 from scls.stack.smtp_sink import SmtpSink
 from scls.web.app import create_app
 from scls.web.services import WebServices
+from store.web_accounts import SIGN_IN_LINKS_AT_ONCE
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.postgres
@@ -92,3 +93,20 @@ async def test_a_mailed_link_signs_in_once(http: httpx.AsyncClient, sink: SmtpSi
         link.group(1), data={"csrf_token": token_of((await http.get("/tasks")).text)}
     )
     assert again.status_code == 400 and "expired or was already used" in again.text
+
+
+async def test_links_asked_for_again_and_again_flood_no_mailbox_and_say_nothing(
+    http: httpx.AsyncClient, sink: SmtpSink
+) -> None:
+    token = token_of((await http.get("/sign-in")).text)
+    answers = [
+        await http.post("/sign-in/mail", data={"csrf_token": token, "email": "P-rm-2@scls.test"})
+        for _ in range(SIGN_IN_LINKS_AT_ONCE + 2)
+    ]
+    unknown = await http.post(
+        "/sign-in/mail", data={"csrf_token": token, "email": "x@nowhere.test"}
+    )
+    assert len(list(mailbox.Maildir(sink.new_mail.parent))) == SIGN_IN_LINKS_AT_ONCE
+    # The answers past the limit are the answer an unknown address gets.
+    assert {(a.status_code, a.text) for a in answers} == {(unknown.status_code, unknown.text)}
+    assert f"At most {SIGN_IN_LINKS_AT_ONCE} links" in unknown.text
