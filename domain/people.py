@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from domain.cells import Name, no_control_characters
 from domain.mail import NotificationKind
 from domain.roles import Role
 
@@ -33,7 +34,7 @@ class Provider(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     provider_id: str
-    name: str
+    name: Name
 
 
 class Home(BaseModel):
@@ -42,7 +43,7 @@ class Home(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     home_id: str
-    name: str
+    name: Name
     cqc_location_id: str
     provider_id: str
 
@@ -64,7 +65,7 @@ class Person(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     person_id: str
-    display_name: str
+    display_name: Name
     email: str
     roles: frozenset[Role]
     home_id: str | None = None
@@ -74,7 +75,7 @@ class Person(BaseModel):
     @field_validator("email")
     @classmethod
     def _well_formed(cls, email: str) -> str:
-        return well_formed_email(email)
+        return well_formed_email(no_control_characters(email))
 
     @field_validator("display_name")
     @classmethod

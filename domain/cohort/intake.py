@@ -37,7 +37,7 @@ from pydantic import (
     field_validator,
 )
 
-from domain.cohort.cells import no_control_characters, not_a_formula
+from domain.cells import Name, Text, no_control_characters
 from domain.cohort.decide import (
     CohortDefinition,
     ParticipantEnrolmentInput,
@@ -70,10 +70,6 @@ def _an_id(value: str) -> str:
 
 Id = Annotated[str, AfterValidator(_an_id)]
 Email = Annotated[str, AfterValidator(no_control_characters), AfterValidator(well_formed_email)]
-# Free text: printable only (domain/cohort/cells.py).
-Text = Annotated[str, AfterValidator(no_control_characters)]
-# What the directory and exports show as a name: printable, and never a formula.
-Name = Annotated[str, AfterValidator(no_control_characters), AfterValidator(not_a_formula)]
 
 
 class DbsCheck(StrEnum):

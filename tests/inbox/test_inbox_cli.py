@@ -110,6 +110,17 @@ async def test_people_load_of_a_bad_file_writes_nothing_and_names_the_problems(
     assert "otto@example.org" in result.stderr and "nothing was loaded" in result.stderr
     assert await pool.fetchval("SELECT count(*) FROM people") == 1
 
+    # A cell a cohort file would refuse is refused here too, with the same words.
+    bad = json.loads(json.dumps(DIRECTORY))
+    bad["people"][0]["display_name"] = '=HYPERLINK("http://evil.example","Click")'
+    bad["homes"][0]["name"] = "Oak\u0000House"
+    path.write_text(json.dumps(bad))
+    result = await run_cli_async("people", "load", str(path), env=env(tmp_path, database_url))
+    assert result.returncode == 2, result.stderr
+    assert "display_name: starts with '=', which a spreadsheet runs as a formula" in result.stderr
+    assert "name: holds a control character (U+0000) at character 4" in result.stderr
+    assert await pool.fetchval("SELECT count(*) FROM people") == 1
+
     missing = await run_cli_async(
         "people", "load", str(tmp_path / "nope.yaml"), env=env(tmp_path, database_url)
     )

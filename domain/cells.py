@@ -1,4 +1,5 @@
-"""What a cell of a cohort file may hold, whatever the column: no control characters
+"""What a cell of a cohort file or the people directory may hold, whatever the column:
+no control characters
 (a NUL, a line break inside a name, a right-to-left override that disguises what is
 shown), and in a name no leading =, +, - or @, which a spreadsheet would run as a formula
 when the directory is exported and opened again (`=HYPERLINK(...)` sends a click
@@ -10,6 +11,9 @@ Pure: each check returns the value or raises ValueError in words for the problem
 from __future__ import annotations
 
 import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 # Characters that change how text is laid out or read without being seen.
 _INVISIBLE_CONTROLS = frozenset(
@@ -43,3 +47,9 @@ def not_a_formula(value: str) -> str:
             "cannot start with =, +, - or @"
         )
     return value
+
+
+# Free text: printable only.
+Text = Annotated[str, AfterValidator(no_control_characters)]
+# What the directory and exports show as a name: printable, and never a formula.
+Name = Annotated[str, AfterValidator(no_control_characters), AfterValidator(not_a_formula)]
