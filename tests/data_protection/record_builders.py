@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 
 from contracts.event_log import NewEvent
-from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput, open_cohort
+from domain.cohort.decide import open_cohort
 from domain.documents import DocumentRef
 from domain.intervention.outcomes import Withdraw, WithdrawalDestination
 from domain.participant.commands import (
@@ -36,6 +36,7 @@ from store.read_models import PROJECTIONS
 from tests.domain.domain_builders import (
     PROGRAMME_START,
     applied,
+    cohort_of,
     enrol_command,
     realistic_answer_time,
     work_and_answer,
@@ -143,25 +144,12 @@ async def record_a_leaver(pool: asyncpg.Pool, documents: Path) -> ParticipantSta
 
 
 async def _record_cohort(pool: asyncpg.Pool) -> None:
-    definition = CohortDefinition(
+    definition = cohort_of(
+        (PID, PARTNER),
         cohort_id=COHORT,
         hub="North West",
-        start_date=PROGRAMME_START,
+        start=PROGRAMME_START,
         programme_version="2026.1",
-        ops_lead="P-ops-1",
-        institute_lead="P-institute-1",
-        participants=tuple(
-            ParticipantEnrolmentInput(
-                participant_id=pid,
-                home_id="H-1",
-                registered_manager="P-rm-1",
-                employer_mentor="P-mentor-1",
-                development_lead="P-devlead-1",
-                coach="P-coach-1",
-                assessor="P-assessor-1",
-            )
-            for pid in (PID, PARTNER)
-        ),
     )
     opened = open_cohort(definition, PROGRAMME_START - timedelta(weeks=6))
     await append(pool, PROJECTIONS, f"cohort-{COHORT}", 0, [NewEvent.of(e) for e in opened])

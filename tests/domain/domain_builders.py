@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput
 from domain.instants import UtcDatetime, require_utc
 from domain.participant.commands import (
     AddEvidence,
@@ -45,6 +46,37 @@ SUPPORT = SupportArrangements(
     ops_lead="P-ops-1",
     course_partners=("P-2",),
 )
+
+
+def cohort_of(
+    participants: Sequence[str],
+    *,
+    cohort_id: str = "C-north-2027",
+    hub: str = "North West",
+    start: datetime = PROGRAMME_START,
+    programme_version: str = "2025.1",
+) -> CohortDefinition:
+    """A cohort whose participants all work at H-1 with the support team of SUPPORT."""
+    return CohortDefinition(
+        cohort_id=cohort_id,
+        hub=hub,
+        start_date=start,
+        programme_version=programme_version,
+        ops_lead=SUPPORT.ops_lead,
+        institute_lead=SUPPORT.institute_lead,
+        participants=tuple(
+            ParticipantEnrolmentInput(
+                participant_id=pid,
+                home_id="H-1",
+                registered_manager=SUPPORT.registered_manager,
+                employer_mentor=SUPPORT.employer_mentor,
+                development_lead=SUPPORT.development_lead,
+                coach=SUPPORT.coach,
+                assessor=SUPPORT.assessor,
+            )
+            for pid in participants
+        ),
+    )
 
 
 def enrol_command(

@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from domain.cohort.decide import (
-    CohortDefinition,
-    ParticipantEnrolmentInput,
     open_cohort,
     record_attendance,
 )
@@ -32,7 +30,13 @@ from domain.participant.state import OutplacementStatus, ParticipantState, initi
 from domain.programme.phases import Phase
 from domain.programme.support_sessions import SessionKind, SessionTheme
 from domain.programme.tasks import Outcome, TaskStatus
-from tests.domain.domain_builders import PROGRAMME_START, applied, enrol_command, until_phase
+from tests.domain.domain_builders import (
+    PROGRAMME_START,
+    applied,
+    cohort_of,
+    enrol_command,
+    until_phase,
+)
 
 ENROLLED_AT = PROGRAMME_START - timedelta(weeks=6)
 
@@ -44,24 +48,8 @@ def in_first_line_management() -> ParticipantState:
 
 
 def cohort_with_attendance() -> CohortState:
-    definition = CohortDefinition(
-        cohort_id="C-north-2027",
-        hub="Leeds",
-        start_date=PROGRAMME_START,
-        ops_lead="P-ops-1",
-        institute_lead="P-institute-1",
-        participants=tuple(
-            ParticipantEnrolmentInput(
-                participant_id=pid,
-                home_id="H-1",
-                registered_manager="P-rm-1",
-                employer_mentor="P-mentor-1",
-                development_lead="P-devlead-1",
-                coach="P-coach-1",
-                assessor="P-assessor-1",
-            )
-            for pid in ("P-1", "P-2")
-        ),
+    definition = cohort_of(
+        ("P-1", "P-2"), cohort_id="C-north-2027", hub="Leeds", start=PROGRAMME_START
     )
     events = open_cohort(definition, ENROLLED_AT)
     state = fold_cohort(events, "C-north-2027")

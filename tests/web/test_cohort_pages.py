@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from contracts.event_log import NewEvent
-from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput, open_cohort
+from domain.cohort.decide import open_cohort
 from domain.cohort.events import ConferenceScheduled
 from domain.people import Directory
 from domain.programme.phases import Phase
@@ -29,7 +29,7 @@ from scls.web.services import WebServices
 from store.events import append
 from store.read_models import PROJECTIONS
 from tests.cli import run_cli_async
-from tests.domain.domain_builders import PROGRAMME_START
+from tests.domain.domain_builders import PROGRAMME_START, cohort_of
 from tests.inbox.inbox_builders import Recorder
 from tests.intake.cohort_reads import COHORT, cli_json, moved_home, on_a_break, reads_env
 from tests.web.conftest import PASSWORD
@@ -127,25 +127,12 @@ async def _cohort_with_conferences(
     pool: asyncpg.Pool, start: datetime = PROGRAMME_START
 ) -> list[ConferenceScheduled]:
     """A cohort of two opened on the record; its conferences, first first."""
-    definition = CohortDefinition(
+    definition = cohort_of(
+        ("P-amy", "P-ben"),
         cohort_id=COHORT,
         hub="North West",
-        start_date=start,
+        start=start,
         programme_version="2025.1",
-        ops_lead="P-ops-1",
-        institute_lead="P-institute-1",
-        participants=tuple(
-            ParticipantEnrolmentInput(
-                participant_id=pid,
-                home_id="H-1",
-                registered_manager="P-rm-1",
-                employer_mentor="P-mentor-1",
-                development_lead="P-devlead-1",
-                coach="P-coach-1",
-                assessor="P-assessor-1",
-            )
-            for pid in ("P-amy", "P-ben")
-        ),
     )
     events = open_cohort(definition, start - timedelta(weeks=6))
     await append(pool, PROJECTIONS, f"cohort-{COHORT}", 0, [NewEvent.of(e) for e in events])

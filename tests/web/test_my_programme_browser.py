@@ -27,7 +27,6 @@ from temporalio.testing import WorkflowEnvironment
 from contracts.event_log import NewEvent
 from domain.cohort.decide import (
     CohortDefinition,
-    ParticipantEnrolmentInput,
     enrolments,
     open_cohort,
 )
@@ -41,7 +40,7 @@ from domain.participant.state import ParticipantState, initial_state
 from domain.programme.phases import Phase
 from store.events import append
 from store.read_models import PROJECTIONS
-from tests.domain.domain_builders import applied, run_until
+from tests.domain.domain_builders import applied, cohort_of, run_until
 from tests.web.conftest import SCREENSHOTS, Console, new_page, screenshot, sign_in
 from worker import build_worker
 from workflows.cohort import CohortRun, CohortWorkflow
@@ -60,25 +59,12 @@ class Running:
 
 
 def _definition(start: datetime) -> CohortDefinition:
-    return CohortDefinition(
+    return cohort_of(
+        ("P-amy", "P-ben"),
         cohort_id=COHORT,
         hub="North West",
-        start_date=start,
+        start=start,
         programme_version="2025.1",
-        ops_lead="P-ops-1",
-        institute_lead="P-institute-1",
-        participants=tuple(
-            ParticipantEnrolmentInput(
-                participant_id=pid,
-                home_id="H-1",
-                registered_manager="P-rm-1",
-                employer_mentor="P-mentor-1",
-                development_lead="P-devlead-1",
-                coach="P-coach-1",
-                assessor="P-assessor-1",
-            )
-            for pid in ("P-amy", "P-ben")
-        ),
     )
 
 
