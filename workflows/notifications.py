@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
@@ -42,15 +43,18 @@ def notification_for(
 
 async def send(request: NotificationRequest) -> None:
     """Send one notification; a recipient the directory lacks is logged, not fatal."""
+    await best_effort(SEND_NOTIFICATION, request, request.idempotency_key, "notification not sent")
+
+
+async def best_effort(activity: str, argument: BaseModel, key: str, failure: str) -> None:
+    """Run `activity` retried like a mail; when it fails for good, log `failure` with the
+    idempotency key and go on: nothing the workflow records waits on it."""
     try:
         await workflow.execute_activity(
-            SEND_NOTIFICATION,
-            request,
+            activity,
+            argument,
             start_to_close_timeout=timedelta(minutes=1),
             retry_policy=SEND_RETRY,
         )
     except ActivityError as error:
-        workflow.logger.warning(
-            "notification not sent",
-            extra={"idempotency_key": request.idempotency_key, "cause": str(error.cause)},
-        )
+        workflow.logger.warning(failure, extra={"idempotency_key": key, "cause": str(error.cause)})
