@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from jinja2 import Environment, StrictUndefined
-
-from mail.templates import RenderedMail, due_date
+from mail.templates import PLAIN_TEXT, RenderedMail, due_date
 
 
 @dataclass(frozen=True)
@@ -38,15 +36,7 @@ class CohortLine:
     open_interventions: int
 
 
-_environment = Environment(
-    autoescape=False,  # plain text, never HTML
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-_TASKS = _environment.from_string(
+_TASKS = PLAIN_TEXT.from_string(
     """Dear {{ recipient }},
 
 {% if overdue %}
@@ -70,7 +60,7 @@ Social Care Leaders Scheme
 """
 )
 
-_COHORTS = _environment.from_string(
+_COHORTS = PLAIN_TEXT.from_string(
     """Dear {{ recipient }},
 
 The week's summary of {{ cohorts|length }} cohort{{ "" if cohorts|length == 1 else "s" }}.

@@ -6,21 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from jinja2 import Environment, StrictUndefined
-
 from domain.measures import PlaceQuality, PoorRating
 from domain.programme.feedback import FLAG_AFTER_PARTICIPANTS, PLACEMENT_RUBRIC, POOR_RATING_BELOW
-from mail.templates import RenderedMail
+from mail.templates import PLAIN_TEXT, RenderedMail
 
-_environment = Environment(
-    autoescape=False,  # plain text, never HTML
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-_FLAG = _environment.from_string(
+_FLAG = PLAIN_TEXT.from_string(
     """Dear {{ recipient }},
 
 {{ place.name }} is flagged: the placements of {{ participants }} participants there were

@@ -134,6 +134,16 @@ _environment = Environment(
     keep_trailing_newline=True,
 )
 
+# For mails written as one template each (the digest, the placement flag): plain text,
+# with block tags that leave no blank lines of their own.
+PLAIN_TEXT = Environment(
+    autoescape=False,  # plain text, never HTML
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
 try:
     # The scheme runs in England: a due date is the day it falls on there.
     _LOCAL = ZoneInfo("Europe/London")
