@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, str] = {
     "web": "the web console's My tasks and dashboard pages with 1,000 participants",
     "cohort-start": "scls cohort start on the embedded stack: the 30 example, 1,000 in 34",
     "codec": "the payload codec's cost per payload (AES-256-GCM), encode and decode",
+    "floors": "every hot path beside its bare-Temporal or plain-SQL floor, as ratios (JSON)",
 }
 
 
