@@ -16,6 +16,7 @@ beside its floor in the same run (the machine is shared: only the ratios mean mu
 It prints a table and writes the figures as JSON (--out), so two runs can be compared.
 
     python -m bench floors [--decisions 60] [--batches 300] [--cached 150] [--out F]
+                           [--only append|decision|cohort|inbox|cli|memory ...]
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ from worker import build_worker
 from workflows.cohort import CohortRun, CohortWorkflow
 from workflows.participant import ParticipantRun, ParticipantWorkflow, TaskDecision
 
+PARTS = ("append", "decision", "cohort", "inbox", "cli", "memory")
 HISTORIES = Path(__file__).parents[1] / "tests" / "replay" / "histories"
 FIRST_TASK = "pre_start_checks"
 
@@ -473,8 +475,10 @@ async def run(arguments: argparse.Namespace) -> int:
         address = env.client.service_client.config.target_host
         queue = f"floors-{uuid.uuid4().hex[:8]}"
         figures: list[Figure] = []
+        wanted = set(arguments.only or PARTS)
         try:
-            figures += await appends(pool, raw, arguments.batches // 2)
+            if "append" in wanted:
+                figures += await appends(pool, raw, arguments.batches // 2)
             trivial = Worker(
                 env.client,
                 task_queue=f"{queue}-floor",
@@ -483,11 +487,16 @@ async def run(arguments: argparse.Namespace) -> int:
             )
             # One worker process: the floors are polled beside the engine's workflows.
             async with build_worker(env.client, pool, queue), trivial:
-                figures += await decisions(env.client, pool, queue, arguments.decisions)
-                figures.append(await cohort_start(env.client, pool, queue, 30))
-            figures.append(await inbox(pool))
-            figures += cli_start(address, keys, dsn)
-            figures.append(memory(address, keys, dsn, arguments.cached))
+                if wanted & {"decision", "inbox"}:
+                    figures += await decisions(env.client, pool, queue, arguments.decisions)
+                if "cohort" in wanted:
+                    figures.append(await cohort_start(env.client, pool, queue, 30))
+            if "inbox" in wanted:
+                figures.append(await inbox(pool))
+            if "cli" in wanted:
+                figures += cli_start(address, keys, dsn)
+            if "memory" in wanted:
+                figures.append(memory(address, keys, dsn, arguments.cached))
         finally:
             await env.shutdown()
             await raw.close()
@@ -517,4 +526,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cached", type=int, default=150, help="workflows held, per kind")
     parser.add_argument("--url", default=os.environ.get("SCLS_DATABASE_URL"))
     parser.add_argument("--out", default="bench-floors.json", help="the figures as JSON")
+    parser.add_argument(
+        "--only", action="append", choices=PARTS, help="only this part (repeatable)"
+    )
     return asyncio.run(run(parser.parse_args(argv)))
