@@ -40,8 +40,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy domain contracts mail workflows activities store scls worker.py bench
 
+# Every hot path beside its floor in one run; the figures go to bench-floors.json.
 bench: $(STAMP)
-	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python -m bench floors
 
 clean:
 	rm -rf $(VENV) .scls

@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, str] = {
     "cohort-start": "scls cohort start on the embedded stack: the 30 example, 1,000 in 34",
     "codec": "the payload codec's cost per payload (AES-256-GCM), encode and decode",
     "person-export": "a subject-access export of a two-year participant among 300; a forget",
+    "floors": "every hot path beside its bare-Temporal or plain-SQL floor, as ratios (JSON)",
 }
 
 

@@ -68,6 +68,36 @@ def _judge_existing(
     )
 
 
+# The events go in only while the stream is at the version the writer saw: one statement
+# both checks and inserts, so a batch costs one round trip. No row back means the stream
+# had moved on (a retry of ours, or a conflict), which the slow path below tells apart.
+_INSERT_AT_EXPECTED_VERSION = f"""
+    WITH head AS (SELECT coalesce(max(version), 0) AS version FROM events WHERE stream = $1)
+    INSERT INTO events (stream, version, event_id, type, data, metadata)
+    SELECT $1, $2 + n, e.event_id, e.type, e.data, e.metadata
+    FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])
+         WITH ORDINALITY AS e(event_id, type, data, metadata, n), head
+    WHERE head.version = $2
+    ORDER BY n
+    RETURNING {_SELECT_COLUMNS}
+"""
+
+
+async def _already_there(
+    connection: Connection, stream: str, expected_version: int, events: Sequence[NewEvent]
+) -> AppendResult:
+    """The insert found the stream past expected_version, or lost a race for it."""
+    existing = await _existing_from(connection, stream, expected_version, len(events))
+    if existing:
+        return _judge_existing(stream, expected_version, events, existing)
+    current = await connection.fetchval(
+        "SELECT coalesce(max(version), 0) FROM events WHERE stream = $1", stream
+    )
+    if current != expected_version:
+        raise StreamConflict(stream, expected_version, f"the stream is at version {current}")
+    raise StreamConflict(stream, expected_version, "an event id in the batch is already recorded")
+
+
 async def append(
     pool: asyncpg.Pool,
     projections: Projections,
@@ -92,26 +122,9 @@ async def append_on(
         return AppendResult(version=expected_version, appended=False)
     try:
         async with connection.transaction():
-            existing = await _existing_from(connection, stream, expected_version, len(events))
-            if existing:
-                return _judge_existing(stream, expected_version, events, existing)
-            current = await connection.fetchval(
-                "SELECT coalesce(max(version), 0) FROM events WHERE stream = $1", stream
-            )
-            if current != expected_version:
-                raise StreamConflict(
-                    stream, expected_version, f"the stream is at version {current}"
-                )
             stored_data, read_data = await sealed_data(connection, stream, events)
             rows = await connection.fetch(
-                f"""
-                INSERT INTO events (stream, version, event_id, type, data, metadata)
-                SELECT $1, $2 + n, e.event_id, e.type, e.data, e.metadata
-                FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])
-                     WITH ORDINALITY AS e(event_id, type, data, metadata, n)
-                ORDER BY n
-                RETURNING {_SELECT_COLUMNS}
-                """,
+                _INSERT_AT_EXPECTED_VERSION,
                 stream,
                 expected_version,
                 [event.event_id for event in events],
@@ -119,24 +132,20 @@ async def append_on(
                 stored_data,
                 [event.metadata.model_dump(mode="json") for event in events],
             )
-            stored = [
-                row.model_copy(update={"data": data})  # as it reads back, unsealed
-                for row, data in zip(
-                    sorted((_stored(row) for row in rows), key=lambda e: e.version),
-                    read_data,
-                    strict=True,
-                )
-            ]
-            await projections.apply(connection, stream, stored)
-            return AppendResult(version=expected_version + len(events), appended=True)
+            if rows:
+                stored = [
+                    row.model_copy(update={"data": data})  # as it reads back, unsealed
+                    for row, data in zip(
+                        sorted((_stored(row) for row in rows), key=lambda e: e.version),
+                        read_data,
+                        strict=True,
+                    )
+                ]
+                await projections.apply(connection, stream, stored)
+                return AppendResult(version=expected_version + len(events), appended=True)
     except asyncpg.UniqueViolationError:
-        # A concurrent writer took these versions (or these event ids) first.
-        existing = await _existing_from(connection, stream, expected_version, len(events))
-        if existing:
-            return _judge_existing(stream, expected_version, events, existing)
-        raise StreamConflict(
-            stream, expected_version, "an event id in the batch is already recorded"
-        ) from None
+        pass  # a concurrent writer took these versions (or these event ids) first
+    return await _already_there(connection, stream, expected_version, events)
 
 
 async def read_stream(

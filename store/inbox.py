@@ -56,26 +56,53 @@ class ProjectionOrderError(RuntimeError):
 
 # The rows come straight out of the state JSON participant_progress has just stored (the
 # model_dump of ParticipantState): no second parse of the whole state in Python, which
-# would cost as much again as the progress projector itself.
-_TASKS_FROM_STATE = """
-    INSERT INTO task_inbox (participant_id, task_id, cohort_id, kind, title, phase, assignee,
-                            role, opened_at, due_at, escalation_level)
-    SELECT p.participant_id, task.value->>'task_id', p.cohort_id, task.value->>'kind',
-           task.value->>'title', task.value->>'phase', task.value->>'assignee',
-           task.value->>'role', (task.value->>'opened_at')::timestamptz,
-           (task.value->>'due_at')::timestamptz, (task.value->>'escalation_level')::int
-    FROM participant_progress p, jsonb_each(p.state->'tasks') AS task
-    WHERE p.participant_id = $1 AND task.value->>'status' = $2
-"""
-
-_DELEGATIONS_FROM_STATE = """
-    INSERT INTO task_delegation (participant_id, delegation_id, from_person, to_person,
-                                 starts_at, until, granted_by, ended)
-    SELECT p.participant_id, (d->>'delegation_id')::int, d->>'from_person', d->>'to_person',
-           (d->>'starts_at')::timestamptz, (d->>'until')::timestamptz, d->>'granted_by',
-           (d->>'ended')::boolean
-    FROM participant_progress p, jsonb_array_elements(p.state->'delegations') AS d
-    WHERE p.participant_id = $1
+# would cost as much again as the progress projector itself. One statement, one round
+# trip: the open tasks and delegations in the state are upserted (a row that did not
+# change is not rewritten), the rows no longer there deleted, and the progress row's
+# version returned so the caller can check the order of projectors.
+_FROM_STATE = """
+    WITH progress AS (
+        SELECT participant_id, cohort_id, version, state FROM {progress}
+        WHERE participant_id = $1
+    ), tasks AS (
+        SELECT p.participant_id, task.value->>'task_id' AS task_id, p.cohort_id,
+               task.value->>'kind' AS kind, task.value->>'title' AS title,
+               task.value->>'phase' AS phase, task.value->>'assignee' AS assignee,
+               task.value->>'role' AS role, (task.value->>'opened_at')::timestamptz AS opened_at,
+               (task.value->>'due_at')::timestamptz AS due_at,
+               (task.value->>'escalation_level')::int AS escalation_level
+        FROM progress p, jsonb_each(p.state->'tasks') AS task
+        WHERE task.value->>'status' = $2
+    ), delegations AS (
+        SELECT p.participant_id, (d->>'delegation_id')::int AS delegation_id,
+               d->>'from_person' AS from_person, d->>'to_person' AS to_person,
+               (d->>'starts_at')::timestamptz AS starts_at,
+               (d->>'until')::timestamptz AS until, d->>'granted_by' AS granted_by,
+               (d->>'ended')::boolean AS ended
+        FROM progress p, jsonb_array_elements(p.state->'delegations') AS d
+    ), closed_tasks AS (
+        DELETE FROM task_inbox t WHERE t.participant_id = $1
+        AND t.task_id NOT IN (SELECT task_id FROM tasks)
+    ), open_tasks AS (
+        INSERT INTO task_inbox AS t SELECT * FROM tasks
+        ON CONFLICT (participant_id, task_id) DO UPDATE SET
+            cohort_id = EXCLUDED.cohort_id, kind = EXCLUDED.kind, title = EXCLUDED.title,
+            phase = EXCLUDED.phase, assignee = EXCLUDED.assignee, role = EXCLUDED.role,
+            opened_at = EXCLUDED.opened_at, due_at = EXCLUDED.due_at,
+            escalation_level = EXCLUDED.escalation_level
+        WHERE t IS DISTINCT FROM EXCLUDED
+    ), gone_delegations AS (
+        DELETE FROM task_delegation d WHERE d.participant_id = $1
+        AND d.delegation_id NOT IN (SELECT delegation_id FROM delegations)
+    ), granted AS (
+        INSERT INTO task_delegation AS d SELECT * FROM delegations
+        ON CONFLICT (participant_id, delegation_id) DO UPDATE SET
+            from_person = EXCLUDED.from_person, to_person = EXCLUDED.to_person,
+            starts_at = EXCLUDED.starts_at, until = EXCLUDED.until,
+            granted_by = EXCLUDED.granted_by, ended = EXCLUDED.ended
+        WHERE d IS DISTINCT FROM EXCLUDED
+    )
+    SELECT version FROM progress
 """
 
 
@@ -85,7 +112,7 @@ class TaskInboxProjector:
     def __init__(self, progress: FoldedStateProjector[ParticipantState]) -> None:
         self.name = "task_inbox"
         self.tables: tuple[str, ...] = ("task_inbox", "task_delegation")
-        self._progress = progress
+        self._statement = _FROM_STATE.format(progress=progress.name)
 
     def wants(self, stream: str) -> bool:
         return stream.startswith(PARTICIPANT_PREFIX)
@@ -104,20 +131,14 @@ class TaskInboxProjector:
         if all(event.type in _LEAVES_INBOX_ALONE for event in events):
             return
         participant_id = key_of(stream, PARTICIPANT_PREFIX)
-        version = await connection.fetchval(
-            f"SELECT version FROM {self._progress.name} WHERE participant_id = $1",
-            participant_id,
-        )
+        version = await connection.fetchval(self._statement, participant_id, TaskStatus.OPEN.value)
         if version != events[-1].version:
+            # Raised inside the append's transaction: what the statement wrote goes too.
             raise ProjectionOrderError(
                 f"participant progress of {participant_id} is at version {version}, not "
                 f"{events[-1].version}: the task inbox projector must come after "
                 "PARTICIPANT_PROGRESS"
             )
-        # A participant has a handful of open tasks: replacing them all is simplest.
-        await self.clear(connection, stream)
-        await connection.execute(_TASKS_FROM_STATE, participant_id, TaskStatus.OPEN.value)
-        await connection.execute(_DELEGATIONS_FROM_STATE, participant_id)
 
 
 # --- reading the inbox --------------------------------------------------------------------

@@ -2,6 +2,12 @@
 
 Event ids come from `workflow.uuid4()`, so a retried or replayed append hands the event
 store the very same events and the store takes them as a no-op.
+
+The append runs as a local activity: in the workflow task that decided the events, on
+the worker that decided them, so a manager's Update returns (and the read models change)
+without the two server round trips of an activity task. It retries as long as before;
+past a minute its retries wait on workflow timers. Runs recorded before this took the
+activity-task path and replay on it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ with workflow.unsafe.imports_passed_through():
         EventMetadata,
         NewEvent,
     )
+
+# workflow.patched ids: never reused (docs/versioning.md).
+APPEND_IN_THE_WORKFLOW_TASK = "append-as-local-activity"
 
 # Postgres may be down for a while; the workflow waits for it rather than failing.
 APPEND_RETRY = RetryPolicy(
@@ -50,9 +59,15 @@ async def record(
         causation_id=causation_id,
     )
     batch = [NewEvent.of(event, metadata, workflow.uuid4()) for event in events]
-    await workflow.execute_activity(
+    request = AppendRequest(stream=stream, expected_version=expected_version, events=batch)
+    execute = (
+        workflow.execute_local_activity
+        if workflow.patched(APPEND_IN_THE_WORKFLOW_TASK)
+        else workflow.execute_activity
+    )
+    await execute(
         APPEND_EVENTS,
-        AppendRequest(stream=stream, expected_version=expected_version, events=batch),
+        request,
         result_type=AppendResult,
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=APPEND_RETRY,
