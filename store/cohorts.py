@@ -87,10 +87,12 @@ async def cohort_state(pool: asyncpg.Pool | Connection, cohort_id: str) -> Cohor
 
 
 async def participant_states(
-    pool: asyncpg.Pool | Connection, cohort_id: str
+    pool: asyncpg.Pool | Connection, cohort_id: str | None
 ) -> list[ParticipantState]:
+    """The cohort's participants, or with None every participant on record."""
     rows = await pool.fetch(
-        "SELECT state FROM participant_progress WHERE cohort_id = $1 ORDER BY participant_id",
+        "SELECT state FROM participant_progress WHERE $1::text IS NULL OR cohort_id = $1 "
+        "ORDER BY participant_id",
         cohort_id,
     )
     return [ParticipantState.model_validate(row["state"]) for row in rows]

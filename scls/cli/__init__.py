@@ -17,6 +17,7 @@ from scls.cli.interventions import interventions
 from scls.cli.keys import keys
 from scls.cli.participant import participant
 from scls.cli.people import people
+from scls.cli.programme import programme
 from scls.cli.projections import projections
 from scls.cli.report import report
 from scls.cli.schedules import schedules
@@ -46,6 +47,7 @@ app.add_typer(tasks, name="tasks")
 app.add_typer(interventions, name="interventions")
 app.add_typer(cohort, name="cohort")
 app.add_typer(participant, name="participant")
+app.add_typer(programme, name="programme")
 app.add_typer(sessions, name="sessions")
 app.add_typer(report, name="report")
 app.add_typer(evidence, name="evidence")
