@@ -54,8 +54,8 @@ from domain.participant.state import ParticipantState
 from domain.participant.timeline import next_wakeup
 from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.tasks import FEEDBACK_KINDS, Outcome, Task, TaskKind
+from domain.rehearsal.people import work_and_answer
 from domain.timescale import scaled
-from tests.domain.domain_builders import work_and_answer
 from workflows.participant import ParticipantWorkflow, TaskDecision
 
 # On the dev server, in real time: the programme's two years in about forty seconds.
