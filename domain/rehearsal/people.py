@@ -41,6 +41,7 @@ from domain.participant.feedback import form_of
 from domain.participant.reviews import signed_review
 from domain.participant.state import ParticipantState
 from domain.participant.work import EvidenceKind
+from domain.programme.task_policy import policy_for
 from domain.programme.tasks import Outcome, Task, TaskKind, attempt_number
 from domain.rehearsal.policy import Incident, IncidentKind, RehearsalPolicy
 from domain.roles import Role
@@ -70,11 +71,7 @@ def plan_answer(
     """`missed`: the task is a progress review the policy has go unanswered for now."""
     draw = random.Random(f"{policy.seed}/{state.participant_id}/{task.task_id}")
     timing = policy.answer
-    late, late_by, early_by = (
-        draw.random(),
-        draw.uniform(0, timing.max_days_late),
-        draw.uniform(0, timing.days_before_due),
-    )
+    late, late_by, share = draw.random(), draw.uniform(0, timing.max_days_late), draw.random()
     sends_back, refused = draw.random() < policy.send_back_rate, draw.random() < policy.refusal_rate
 
     def on_clock(days: float) -> timedelta:
@@ -85,7 +82,7 @@ def plan_answer(
     elif late < timing.late_rate:
         at = task.due_at + on_clock(late_by)
     else:
-        at = max(task.opened_at, task.due_at - on_clock(early_by))
+        at = task.opened_at + max(task.due_at - task.opened_at, timedelta(0)) * share
     commands = (
         [_sent_back(task)]
         if sends_back and _may_send_back(state, task)
@@ -104,7 +101,8 @@ def _may_send_back(state: ParticipantState, task: Task) -> bool:
     return (
         attempt_number(task.task_id) == 1
         and not task.is_feedback
-        and task.kind not in (TaskKind.INTERVENTION_REVIEW, TaskKind.OUTPLACEMENT_REPORT_WRITING)
+        and task.kind is not TaskKind.INTERVENTION_REVIEW
+        and not policy_for(task.kind).handed_in
         and not signed_review(state, task)
         and not work_on_record(state, task)
     )

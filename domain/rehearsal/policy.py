@@ -3,8 +3,7 @@ policy file (YAML or JSON) as ops write it.
 
 ```yaml
 seed: 7
-answer:
-  days_before_due: 7     # on time: answered up to this many programme days before due
+answer:                  # on time: at a random moment between a task's opening and its due date
   late_rate: 0.1         # the share of tasks answered late ...
   max_days_late: 10      # ... by up to this many days
 send_back_rate: 0.05     # first answers that send the task back, with a reason
@@ -47,9 +46,11 @@ class Incident(BaseModel):
 
 
 class AnswerTiming(BaseModel):
+    """On time, a task is answered at a random moment between its opening and its due
+    date; a share of tasks is answered late instead."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    days_before_due: float = Field(default=7, ge=0, le=60)
     late_rate: float = Field(default=0.1, ge=0, le=1)
     max_days_late: float = Field(default=10, ge=0, le=60)
 

@@ -19,6 +19,7 @@ from scls.cli.participant import participant
 from scls.cli.people import people
 from scls.cli.programme import programme
 from scls.cli.projections import projections
+from scls.cli.rehearse import rehearse
 from scls.cli.report import report
 from scls.cli.schedules import schedules
 from scls.cli.sessions import sessions
@@ -40,6 +41,7 @@ app.command("worker")(worker)
 app.command("web")(web)
 app.command("settings")(settings)
 app.command("health")(health)
+app.command("rehearse")(rehearse)
 app.add_typer(db, name="db")
 app.add_typer(projections, name="projections")
 app.add_typer(people, name="people")
