@@ -10,6 +10,7 @@ weeks are negative), so a rehearsal at any time scale reads as the programme wou
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -81,6 +82,11 @@ class RehearsalReport(BaseModel):
     mails: dict[str, int]  # by what asked for them
     refused_answers: int  # tried by someone the rules refuse, and refused
     tight_weeks: tuple[TightWeek, ...]
+    # How long after the instant planned answers were recorded, in programme days: the
+    # live stack's own lag. Large, and the time scale is more than the machine keeps up
+    # with (tasks fall overdue because of it, not the timetable).
+    answer_lag_days_median: float | None
+    answer_lag_days_max: float | None
 
 
 class _Clock:
@@ -102,7 +108,9 @@ def rehearsal_report(
     seed: int,
     mails: Mapping[str, int],
     refused_answers: int,
+    planned: Mapping[tuple[str, str], datetime],
 ) -> RehearsalReport:
+    """`planned`: when each answered task (participant, task id) was to be answered."""
     clock = _Clock(start, time_scale)
     end = max((s.as_of for s in states if s.as_of is not None), default=start)
     tasks = [task for state in states for task in state.tasks.values()]
@@ -129,7 +137,26 @@ def rehearsal_report(
         mails=dict(sorted(mails.items())),
         refused_answers=refused_answers,
         tight_weeks=_tight(tasks, clock),
+        **_lag(states, planned, time_scale),
     )
+
+
+def _lag(
+    states: Sequence[ParticipantState],
+    planned: Mapping[tuple[str, str], datetime],
+    time_scale: float,
+) -> dict[str, float | None]:
+    lags = sorted(
+        (decided - planned[state.participant_id, task.task_id]) * time_scale / timedelta(days=1)
+        for state in states
+        for task in state.tasks.values()
+        if (decided := _closed_at(task)) is not None
+        and (state.participant_id, task.task_id) in planned
+    )
+    return {
+        "answer_lag_days_median": round(statistics.median(lags), 1) if lags else None,
+        "answer_lag_days_max": round(lags[-1], 1) if lags else None,
+    }
 
 
 def _closed_at(task: Task) -> datetime | None:

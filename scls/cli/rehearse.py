@@ -193,3 +193,9 @@ def _print(report: RehearsalReport) -> None:
     tight = ", ".join(f"week {w.week} ({w.tasks_due} due)" for w in report.tight_weeks)
     stdout.print(escape(f"tight weeks: {tight or 'none'}"))
     stdout.print(f"answers refused by the rules: {report.refused_answers}")
+    if report.answer_lag_days_median is not None:
+        stdout.print(
+            f"answers recorded {report.answer_lag_days_median} programme days after the "
+            f"people gave them (median; at most {report.answer_lag_days_max}): the stack's "
+            "own lag at this time scale"
+        )

@@ -46,7 +46,7 @@ from scls.rehearsal.stack import RehearsalStack
 
 # From enrolment to the start date: time for ops to clear the pre-start checks.
 LEAD = timedelta(weeks=8)
-POLL = 0.05  # seconds between looks at the read models
+POLL = 0.2  # seconds between looks at the read models
 CONCURRENT_ANSWERS = 16
 # An Update the stack is slow to take is asked again at a later look rather than waited on.
 UPDATE_WAIT = 10.0
@@ -103,20 +103,21 @@ class Rehearsal:
         return incident_at(self.definition.start_date, incident, self.definition.time_scale)
 
     async def run(self) -> RehearsalReport:
-        from store.cohorts import participant_states
+        from store.cohorts import changed_participant_states
 
         await self._start()
         everyone = len(self.definition.participants)
         cohort_id = self.definition.cohort_id
+        by_id: dict[str, ParticipantState] = {}
         while True:
-            states = await participant_states(self.stack.pool, cohort_id)
+            known = {pid: state.version for pid, state in by_id.items()}
+            for changed in await changed_participant_states(self.stack.pool, cohort_id, known):
+                by_id[changed.participant_id] = changed
+            states = list(by_id.values())
             if len(states) == everyone and all(s.has_left for s in states):
                 break
             now = datetime.now(UTC)
-            self.progress(
-                (now - self.enrolled_at) * self.definition.time_scale / timedelta(weeks=1)
-            )
-            by_id = {state.participant_id: state for state in states}
+            self.progress(self._weeks_since_enrolment(now))
             while self.incidents and self.at(self.incidents[0]) <= now:
                 incident = self.incidents[0]
                 if incident.participant not in by_id:
@@ -140,6 +141,7 @@ class Rehearsal:
             seed=self.policy.seed,
             mails=await self._mails(),
             refused_answers=self.refused_answers,
+            planned={(pid, task_id): plan.at for (pid, task_id, _), plan in self.plans.items()},
         )
 
     async def _start(self) -> None:
