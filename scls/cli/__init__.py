@@ -12,6 +12,7 @@ from scls.cli.cohort import cohort
 from scls.cli.cqc import cqc
 from scls.cli.db import db
 from scls.cli.dev import dev
+from scls.cli.forecast import forecast
 from scls.cli.health import health
 from scls.cli.interventions import interventions
 from scls.cli.keys import keys
@@ -42,6 +43,7 @@ app.command("web")(web)
 app.command("settings")(settings)
 app.command("health")(health)
 app.command("rehearse")(rehearse)
+app.command("forecast")(forecast)
 app.add_typer(db, name="db")
 app.add_typer(projections, name="projections")
 app.add_typer(people, name="people")
