@@ -3,7 +3,8 @@
 placement breakdown and one withdrawal (examples/rehearsal-policy.yaml). Everyone ends
 completed or withdrawn, every stream of the rehearsal's own database has contiguous
 versions and no event twice, and the report's measures are what `scls report cohort`
-says of that database."""
+says of that database. The forecast's backtest on the rehearsed cohort, as of halfway,
+shows its error against what happened, the same for the same seed."""
 
 from __future__ import annotations
 
@@ -106,3 +107,16 @@ async def test_a_rehearsed_cohort_ends_and_its_report_is_the_record_s(
     )
     assert on_record.returncode == 0, on_record.stderr
     assert report["measures"] == json.loads(on_record.stdout)
+
+    backtest = ("forecast", "--backtest", "--cohort", COHORT, "--seed", "1", "--json")
+    tested = run_cli(*backtest, env=env | {"SCLS_DATABASE_URL": url})
+    assert tested.returncode == 0, tested.stderr
+    figures = json.loads(tested.stdout)
+    assert figures == json.loads(run_cli(*backtest, env=env | {"SCLS_DATABASE_URL": url}).stdout)
+    forecast = figures["forecast"]
+    assert forecast["participants"] == 6 and figures["actual_completions"] == 5
+    assert figures["completions_error"] == round(forecast["completions_mean"] - 5, 2)
+    assert (
+        forecast["completions_low"] <= forecast["completions_mean"] <= forecast["completions_high"]
+    )
+    assert figures["readiness_error_days"] is not None
