@@ -20,7 +20,7 @@ from domain.cohort.decide import CohortDefinition
 from domain.cohort.intake import CohortIntake
 from domain.intervention.case import CaseStage, ProposeOutcome, ReviewProposal
 from domain.intervention.outcomes import review_task_id
-from domain.participant.commands import DecideTask, ParticipantCommand
+from domain.participant.commands import DecideTask, ParticipantCommand, RaiseConcern
 from domain.participant.state import ParticipantState
 from domain.programme.definition import get_programme
 from domain.programme.tasks import Task, TaskKind
@@ -90,6 +90,7 @@ class Rehearsal:
         )
         self.case_incidents: dict[tuple[str, int], IncidentKind] = {}
         self.case_steps: set[tuple[str, int, str]] = set()
+        self.tried: set[Incident] = set()  # incidents asked for at least once
         self.missed_from: dict[str, datetime] = {}  # the first review opened after is missed
         self.missed_review: dict[str, str] = {}  # participant -> the review task left
         self.refused_answers = 0
@@ -167,16 +168,32 @@ class Rehearsal:
             return
         concern = concern_for(state, incident)
         assert concern is not None  # every other incident starts with a concern
-        after = await update_participant(
-            self.stack.client,
-            state.participant_id,
-            ParticipantWorkflow.raise_concern,
-            concern,
-            UPDATE_WAIT,
-        )
-        case = after.open_case
-        if case is not None:
-            self.case_incidents.setdefault((state.participant_id, case.number), incident.kind)
+        pid = state.participant_id
+        case_number = await self._raised_before(pid, concern) if incident in self.tried else None
+        self.tried.add(incident)
+        if case_number is None:
+            after = await update_participant(
+                self.stack.client, pid, ParticipantWorkflow.raise_concern, concern, UPDATE_WAIT
+            )
+            case_number = after.open_case.number if after.open_case else None
+        if case_number is not None:
+            self.case_incidents.setdefault((pid, case_number), incident.kind)
+
+    async def _raised_before(self, participant_id: str, concern: RaiseConcern) -> int | None:
+        """The case an earlier try of this concern opened or joined, when that try got
+        through although its answer never came (the stack was slow): asked once only."""
+        from domain.ids import participant_workflow_id
+        from store.events import read_stream
+
+        for stored in await read_stream(self.stack.pool, participant_workflow_id(participant_id)):
+            data = stored.data
+            if stored.type == "ConcernRaised" and (
+                data["raised_by"],
+                data["kind"],
+                data["reason"],
+            ) == (concern.by, concern.kind.value, concern.reason):
+                return int(data["case_number"])
+        return None
 
     def _answer_due(self, state: ParticipantState, now: datetime) -> None:
         pid = state.participant_id
