@@ -65,10 +65,13 @@ class ProgrammePreview(BaseModel):
     refused: str | None = None  # the rule's own words, when the change is not allowed
     tasks: tuple[TaskChange, ...] = ()
     dates: tuple[DateChange, ...] = ()
+    # How the phases ahead are worked, where that changes: the work on record, signed
+    # progress reviews, feedback asked for.
+    ways: tuple[str, ...] = ()
 
     @property
     def unchanged(self) -> bool:
-        return self.refused is None and not self.tasks and not self.dates
+        return self.refused is None and not self.tasks and not self.dates and not self.ways
 
     def lines(self) -> list[str]:
         """One line a change, as the CLI prints them."""
@@ -76,7 +79,7 @@ class ProgrammePreview(BaseModel):
             return [f"refused: {self.refused}"]
         if self.unchanged:
             return ["no change to the phases ahead"]
-        shown = [_task_line(change) for change in self.tasks]
+        shown = [_task_line(change) for change in self.tasks] + list(self.ways)
         shown += [
             f"{d.phase.label} ends at the earliest {d.after:%Y-%m-%d} (was {d.before:%Y-%m-%d})"
             for d in self.dates
@@ -122,7 +125,23 @@ def preview_programme_change(
         to_version=to_version,
         tasks=tuple(change for phase in ahead for change in _task_changes(before, after, phase)),
         dates=_date_changes(caught_up, before, after, ahead),
+        ways=_ways(before, after) if ahead else (),
     )
+
+
+def _ways(before: Programme, after: Programme) -> tuple[str, ...]:
+    changed = []
+    if before.signed_reviews != after.signed_reviews:
+        how = "a form signed by all three" if after.signed_reviews else "one approval"
+        changed.append(f"progress reviews become {how}")
+    evidence = [any(s.evidence for d in p.phases for s in d.sign_offs) for p in (before, after)]
+    if evidence[0] != evidence[1]:
+        how = "handed in through the engine" if evidence[1] else "no longer on record"
+        changed.append(f"the work behind sign-offs (evidence, reports) is {how}")
+    if before.feedback != after.feedback:
+        how = "asked for" if after.feedback else "no longer asked for"
+        changed.append(f"ratings, surveys and LQF assessments are {how}")
+    return tuple(changed)
 
 
 def _phases_ahead(programme: Programme, phase: Phase | None) -> list[Phase]:

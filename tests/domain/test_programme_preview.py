@@ -80,3 +80,13 @@ def test_the_preview_records_nothing() -> None:
     state = in_phase(Phase.SUMMER_INSTITUTE)
     preview(state)
     assert state.programme_version == "2024.1" and state.programme_changes == ()
+
+
+def test_a_change_of_how_the_phases_are_worked_is_shown_too() -> None:
+    state = in_phase(Phase.SUMMER_INSTITUTE)
+    shown = preview_programme_change(state, "2026.2", state.as_of or ENROLLED_AT)
+    assert shown.ways == (
+        "progress reviews become a form signed by all three",
+        "the work behind sign-offs (evidence, reports) is handed in through the engine",
+        "ratings, surveys and LQF assessments are asked for",
+    )
