@@ -3,15 +3,16 @@ programme weeks from now, then the simulated people (domain/rehearsal/people.py)
 every task through the Updates the console sends, at the instants their plan says; the
 incidents of the policy happen on their week; until everyone has completed or withdrawn.
 
-The people read what is open from the rehearsal's read models, as the console does, and
-never answer the same task twice. An answer the rules refuse because the task closed in
-the meantime (the participant withdrew, say) is dropped; one tried first by someone the
-rules refuse is counted, and the right person answers.
+The people read what is open from the rehearsal's read models, as the console does. An
+answer refused or not taken in time is tried again from the latest state while its task
+stays open (at most MAX_ATTEMPTS times); one tried first by someone the rules refuse is
+counted, and the right person answers.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,6 +51,7 @@ POLL = 0.2  # seconds between looks at the read models
 CONCURRENT_ANSWERS = 16
 # An Update the stack is slow to take is asked again at a later look rather than waited on.
 UPDATE_WAIT = 10.0
+MAX_ATTEMPTS = 5  # attempts at one task's answer before the simulated people give up
 
 Progress = Callable[[float], None]  # programme weeks since enrolment
 
@@ -85,6 +87,7 @@ class Rehearsal:
         self.plans: dict[tuple[str, str, datetime], PlannedAnswer] = {}
         self.answering: set[tuple[str, str]] = set()
         self.answered: set[tuple[str, str, datetime]] = set()
+        self.attempts: Counter[tuple[str, str, datetime]] = Counter()
         self.incidents = sorted(
             policy.incidents, key=lambda i: (self.at(i), i.participant, i.kind.value)
         )
@@ -201,14 +204,20 @@ class Rehearsal:
             key = (pid, task.task_id, task.due_at)  # a break moves due dates: planned again
             if key in self.answered or (pid, task.task_id) in self.answering:
                 continue
+            if self.attempts[key] >= MAX_ATTEMPTS:
+                continue  # given up on: the report shows the task overdue
             plan = self.plans.get(key)
             if plan is None:
                 plan = plan_answer(state, task, self.policy, missed=self._missed(state, task))
                 self.plans[key] = plan
             if plan.at <= now:
+                # Planned again from the latest state: the same seeded choices, and the
+                # work still to hand in (an earlier attempt may have handed some in).
+                plan = plan_answer(state, task, self.policy, missed=self._missed(state, task))
                 self.answered.add(key)
                 self.answering.add((pid, task.task_id))
-                self._spawn(self._answer(state, task, plan))
+                self.attempts[key] += 1
+                self._spawn(self._answer(state, task, plan, first=self.attempts[key] == 1))
 
     def _missed(self, state: ParticipantState, task: Task) -> bool:
         pid = state.participant_id
@@ -220,11 +229,13 @@ class Rehearsal:
             self.missed_review[pid] = task.task_id
         return self.missed_review.get(pid) == task.task_id
 
-    async def _answer(self, state: ParticipantState, task: Task, plan: PlannedAnswer) -> None:
+    async def _answer(
+        self, state: ParticipantState, task: Task, plan: PlannedAnswer, first: bool
+    ) -> None:
         pid = state.participant_id
         try:
             async with self.gate:
-                if plan.refused_first_by is not None:
+                if plan.refused_first_by is not None and first:
                     wrong = plan.commands[-1]
                     assert isinstance(wrong, DecideTask)
                     try:
@@ -235,10 +246,11 @@ class Rehearsal:
                         self.refused_answers += 1
                 for command in plan.commands:
                     await self._send(pid, command)
-        except UpdateRefused:
-            pass  # the task closed meanwhile (a withdrawal, the programme's end)
-        except WorkflowUnreachable:
-            # The stack is slow to answer (a loaded machine): asked again at the next look.
+        except (UpdateRefused, WorkflowUnreachable):
+            # Refused because the task closed meanwhile (a withdrawal, the programme's
+            # end), or because an earlier attempt got further than it heard; or the stack
+            # was slow to answer (a loaded machine): if the task is still open at the next
+            # look, it is answered again from there.
             self.answered.discard((pid, task.task_id, task.due_at))
         finally:
             self.answering.discard((pid, task.task_id))
