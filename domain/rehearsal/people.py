@@ -133,7 +133,14 @@ def work_and_answer(state: ParticipantState, task: Task) -> list[ParticipantComm
             by=task.assignee, review=number, progress="Steady progress", wellbeing="Well"
         )
         signers = [pid, state.person_for(Role.REGISTERED_MANAGER), task.assignee]
-        return [draft, *(SignReview(by=person, review=number) for person in signers)]
+        # What is on record already (an earlier attempt got that far) is not done again.
+        review = state.reviews.get(number)
+        drafted = review is not None and review.form is not None and review.returned is None
+        signed = {s.signed_by for s in review.current_signatures} if review else set()
+        return [
+            *([] if drafted else [draft]),
+            *(SignReview(by=person, review=number) for person in signers if person not in signed),
+        ]
     commands: list[ParticipantCommand] = []
     if work_on_record(state, task) and with_reviewer(state, task.key) is None:
         standard = int(task.key.split(".")[1])

@@ -8,12 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from domain.participant.commands import DecideTask
+from domain.participant.commands import AdvanceTime, DecideTask
 from domain.participant.decide import decide
 from domain.participant.state import ParticipantState, initial_state
+from domain.participant.timeline import next_wakeup
 from domain.programme.phases import Phase
-from domain.programme.tasks import Outcome
-from domain.rehearsal.people import plan_answer
+from domain.programme.tasks import Outcome, TaskKind
+from domain.rehearsal.people import plan_answer, work_and_answer
 from domain.rehearsal.policy import InvalidRehearsalPolicy, RehearsalPolicy, policy_from
 from tests.domain.domain_builders import PROGRAMME_START, applied, enrol_command, until_phase
 
@@ -76,3 +77,18 @@ def test_every_first_answer_sends_back_at_a_rate_of_one_and_someone_refused_trie
         (answer,) = plan.commands
         assert isinstance(answer, DecideTask) and answer.outcome is Outcome.SEND_BACK
         assert answer.comment and plan.refused_first_by == "P-1"
+
+
+def test_an_answer_tried_again_does_not_repeat_what_is_on_record() -> None:
+    state = initial_state("P-1")
+    enrol = enrol_command(programme_version="2026.1")
+    state = applied(state, decide(state, enrol, PROGRAMME_START - timedelta(weeks=4)))
+    state = until_phase(state, Phase.CARE_PLACEMENT)
+    while not any(t.kind is TaskKind.PROGRESS_REVIEW for t in state.open_tasks):
+        state = applied(state, decide(state, AdvanceTime(), next_wakeup(state) or PROGRAMME_START))
+    review = next(t for t in state.open_tasks if t.kind is TaskKind.PROGRESS_REVIEW)
+    draft, first_signature, *rest = work_and_answer(state, review)
+    now = state.as_of or PROGRAMME_START
+    for command in (draft, first_signature):
+        state = applied(state, decide(state, command, now))
+    assert work_and_answer(state, review) == rest
