@@ -59,6 +59,22 @@ async def update_participant(
     return await _update(handle, f"participant {participant_id}", update, argument, wait_seconds)
 
 
+def work_update(command: object) -> Any:
+    """The Update that carries a command of the participant's work (evidence, a report, a
+    review's form and signatures, feedback), as the console sends it."""
+    from workflows.participant import ParticipantWorkflow
+
+    updates: dict[str, Any] = {
+        "AddEvidence": ParticipantWorkflow.add_evidence,
+        "SubmitEvidence": ParticipantWorkflow.submit_evidence,
+        "SubmitReport": ParticipantWorkflow.submit_report,
+        "DraftReview": ParticipantWorkflow.draft_review,
+        "SignReview": ParticipantWorkflow.sign_review,
+        "GiveFeedback": ParticipantWorkflow.give_feedback,
+    }
+    return updates[type(command).__name__]
+
+
 class FanOut:
     """What one Update sent to many participants did: granted, refused, unreachable."""
 
@@ -154,7 +170,10 @@ async def _update(
     argument: A,
     wait_seconds: float,
 ) -> R:
-    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.client import (
+        WorkflowUpdateFailedError,
+        WorkflowUpdateRPCTimeoutOrCancelledError,
+    )
     from temporalio.exceptions import ApplicationError
     from temporalio.service import RPCError, RPCStatusCode
 
@@ -171,7 +190,8 @@ async def _update(
                 f"{what} has no running workflow ({handle.id}): {error.message}"
             ) from None
         raise WorkflowUnreachable(f"Temporal refused the request: {error.message}") from None
-    except TimeoutError:
+    # Cancelled by the timeout, the SDK's own poll may raise its error instead.
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         raise WorkflowUnreachable(
             f"no answer from the workflow of {what} within {wait_seconds:g}s: "
             "is a worker (`scls worker` or `scls dev`) running?"

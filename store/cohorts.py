@@ -4,7 +4,7 @@ models (so they answer when no worker runs)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import groupby
 
@@ -87,11 +87,27 @@ async def cohort_state(pool: asyncpg.Pool | Connection, cohort_id: str) -> Cohor
 
 
 async def participant_states(
-    pool: asyncpg.Pool | Connection, cohort_id: str
+    pool: asyncpg.Pool | Connection, cohort_id: str | None
 ) -> list[ParticipantState]:
+    """The cohort's participants, or with None every participant on record."""
     rows = await pool.fetch(
-        "SELECT state FROM participant_progress WHERE cohort_id = $1 ORDER BY participant_id",
+        "SELECT state FROM participant_progress WHERE $1::text IS NULL OR cohort_id = $1 "
+        "ORDER BY participant_id",
         cohort_id,
+    )
+    return [ParticipantState.model_validate(row["state"]) for row in rows]
+
+
+async def changed_participant_states(
+    pool: asyncpg.Pool | Connection, cohort_id: str, known: Mapping[str, int]
+) -> list[ParticipantState]:
+    """The cohort's participants whose stream moved past the version in `known` (all of
+    them when `known` is empty): a watcher reads only what changed."""
+    rows = await pool.fetch(
+        "SELECT state FROM participant_progress WHERE cohort_id = $1 AND version <> "
+        "coalesce(($2::jsonb ->> participant_id)::bigint, -1) ORDER BY participant_id",
+        cohort_id,
+        dict(known),
     )
     return [ParticipantState.model_validate(row["state"]) for row in rows]
 

@@ -13,13 +13,16 @@ from scls.cli.cohort import cohort
 from scls.cli.cqc import cqc
 from scls.cli.db import db
 from scls.cli.dev import dev
+from scls.cli.forecast import forecast
 from scls.cli.health import health
 from scls.cli.interventions import interventions
 from scls.cli.keys import keys
 from scls.cli.participant import participant
 from scls.cli.people import people
 from scls.cli.person import person
+from scls.cli.programme import programme
 from scls.cli.projections import projections
+from scls.cli.rehearse import rehearse
 from scls.cli.report import report
 from scls.cli.schedules import schedules
 from scls.cli.sessions import sessions
@@ -41,6 +44,8 @@ app.command("worker")(worker)
 app.command("web")(web)
 app.command("settings")(settings)
 app.command("health")(health)
+app.command("rehearse")(rehearse)
+app.command("forecast")(forecast)
 app.add_typer(db, name="db")
 app.add_typer(projections, name="projections")
 app.add_typer(people, name="people")
@@ -48,6 +53,7 @@ app.add_typer(tasks, name="tasks")
 app.add_typer(interventions, name="interventions")
 app.add_typer(cohort, name="cohort")
 app.add_typer(participant, name="participant")
+app.add_typer(programme, name="programme")
 app.add_typer(sessions, name="sessions")
 app.add_typer(report, name="report")
 app.add_typer(evidence, name="evidence")

@@ -68,12 +68,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="JSON, for scripts.")]
 _FORMATS: dict[str, FileFormat] = {".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}
 
 
-def today() -> date:
+def current_date() -> date:
     return datetime.now(UTC).date()
 
 
-def checked_file(path: Path, as_json: bool) -> CohortIntake:
-    """The cohort in `path`; every problem printed and exit 1 otherwise."""
+def checked_file(path: Path, as_json: bool, today: date | None = None) -> CohortIntake:
+    """The cohort in `path`; every problem printed and exit 1 otherwise. `today`: the day
+    before which a start date is in the past (default: today's date)."""
     file_format = _FORMATS.get(path.suffix.lower())
     if file_format is None:
         fail(f"{path}: a cohort file is .csv, .yaml or .yml")
@@ -82,7 +83,9 @@ def checked_file(path: Path, as_json: bool) -> CohortIntake:
     except OSError as error:
         fail(f"cannot read {path}: {error.strerror or error}")
     try:
-        return read_cohort_file(decode_cohort_file(data), file_format, today=today())
+        return read_cohort_file(
+            decode_cohort_file(data), file_format, today=today or current_date()
+        )
     except InvalidCohortFile as invalid:
         if as_json:
             problems = [p.model_dump() for p in invalid.problems]

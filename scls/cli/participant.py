@@ -17,10 +17,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from domain.intervention.outcomes import ConcernKind, Severity
-from scls.cli.cohort import unknown_cohort
 from scls.cli.common import named, settings_and_logging, when
 from scls.cli.errors import expected_errors, fail
 from scls.cli.output import console
+from scls.cli.programme import previews, print_previews, running_participants
 from scls.cli.tasks import (
     TimeoutOption,
     migrated_database,
@@ -276,11 +276,15 @@ def change_programme_command(
         str | None,
         typer.Option("--cohort", help="Every participant of this cohort still on the programme."),
     ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Act without asking, after printing the preview.")
+    ] = False,
     timeout: TimeoutOption = UPDATE_TIMEOUT,
 ) -> None:
     """Move running participants onto another programme version for the phases still ahead
-    (docs/versioning.md). Refused for anyone in a phase the change would alter: run it
-    again when that phase is over."""
+    (docs/versioning.md). Prints what it would change for each (`scls programme preview`)
+    and asks first. Refused for anyone in a phase the change would alter: run it again when
+    that phase is over."""
     from domain.participant.commands import ChangeProgramme
 
     if not reason.strip():
@@ -290,6 +294,9 @@ def change_programme_command(
     command = ChangeProgramme(to_version=to_version, by=by, reason=reason)
     settings = settings_and_logging()
     chosen = asyncio.run(_participants(settings, participant_ids or [], cohort_id))
+    print_previews(asyncio.run(previews(settings, chosen, to_version)))
+    if not yes and not typer.confirm(f"Move them to programme {to_version}?"):
+        fail("nothing changed")
     result = asyncio.run(_change_each(settings, chosen, command, timeout))
     print_fan_out(result, f"moved to programme {to_version}")
 
@@ -297,15 +304,9 @@ def change_programme_command(
 async def _participants(
     settings: Settings, named_ids: list[str], cohort_id: str | None
 ) -> list[str]:
-    from store.cohorts import participant_states
-
     chosen = dict.fromkeys(named_ids)
     if cohort_id is not None:
-        async with migrated_database(settings) as pool:
-            states = await participant_states(pool, cohort_id)
-        if not states:
-            unknown_cohort(cohort_id)
-        chosen.update(dict.fromkeys(s.participant_id for s in states if not s.has_left))
+        chosen.update(dict.fromkeys(await running_participants(settings, cohort_id)))
     return list(chosen)
 
 

@@ -9,28 +9,19 @@ from pydantic import BaseModel, ConfigDict
 from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput
 from domain.instants import UtcDatetime, require_utc
 from domain.participant.commands import (
-    AddEvidence,
     AdvanceTime,
     DecideTask,
-    DraftReview,
     Enrol,
-    GiveFeedback,
     ParticipantCommand,
-    SignReview,
-    SubmitEvidence,
-    SubmitReport,
 )
 from domain.participant.decide import decide
 from domain.participant.events import ParticipantEvent
-from domain.participant.evidence import with_reviewer, work_on_record
 from domain.participant.evolve import evolve
-from domain.participant.feedback import form_of
-from domain.participant.reviews import signed_review
 from domain.participant.state import ParticipantState
 from domain.participant.timeline import due, next_wakeup
-from domain.participant.work import EvidenceKind
 from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.tasks import Outcome, Task, TaskKind
+from domain.rehearsal.people import work_and_answer
 from domain.roles import Role
 from domain.support import SupportArrangements
 
@@ -108,48 +99,6 @@ def realistic_answer_time(task: Task) -> datetime:
     if task.key.startswith(("progress_review.", "outplacement_report.")):
         return task.opened_at + timedelta(weeks=1)
     return max(task.opened_at, task.due_at - timedelta(days=5))
-
-
-def work_and_answer(state: ParticipantState, task: Task) -> list[ParticipantCommand]:
-    """What answers `task` as the people around the participant would: approval by its
-    assignee, after the participant hands in the work behind it where the programme keeps
-    that on record, and a review form filled in and signed by all three."""
-    pid = state.participant_id
-    if task.is_feedback:
-        return [feedback_for(task)]
-    if task.kind == TaskKind.OUTPLACEMENT_REPORT_WRITING:
-        number = int(task.key.split(".")[1])
-        return [SubmitReport(by=pid, outplacement=number, text="What I learnt, and how it applies")]
-    if signed_review(state, task):
-        number = int(task.key.split(".")[1])
-        draft = DraftReview(
-            by=task.assignee, review=number, progress="Steady progress", wellbeing="Well"
-        )
-        signers = [pid, state.person_for(Role.REGISTERED_MANAGER), task.assignee]
-        return [draft, *(SignReview(by=person, review=number) for person in signers)]
-    commands: list[ParticipantCommand] = []
-    if work_on_record(state, task) and with_reviewer(state, task.key) is None:
-        standard = int(task.key.split(".")[1])
-        commands += [
-            AddEvidence(by=pid, standard=standard, kind=EvidenceKind.KNOWLEDGE, text="Workbook"),
-            SubmitEvidence(by=pid, standard=standard),
-        ]
-    approve = DecideTask(task_id=task.task_id, decided_by=task.assignee, outcome=Outcome.APPROVE)
-    return [*commands, approve]
-
-
-def feedback_for(
-    task: Task, score: int = 4, host: str = "Anytown safeguarding team"
-) -> GiveFeedback:
-    """An answer to a feedback task from its assignee: `score` to every question (an
-    outplacement's rating names its host)."""
-    return GiveFeedback(
-        by=task.assignee,
-        task_id=task.task_id,
-        scores={key: score for key in form_of(task).question_keys()},
-        comment="Kept in the record only",
-        host_name=host if ".outplacement_" in task.task_id else None,
-    )
 
 
 def run_programme(

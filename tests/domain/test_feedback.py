@@ -6,7 +6,7 @@ refusal."""
 from datetime import timedelta
 
 import pytest
-from domain_builders import SUPPORT, feedback_for, work_and_answer
+from domain_builders import SUPPORT
 from test_participant_work import PID, of_type, reach, refusal, when
 
 from domain.participant.commands import AdvanceTime, DecideTask, GiveFeedback, RecordCareFeedback
@@ -24,6 +24,7 @@ from domain.programme.feedback import LQF_ASSESSMENT, PLACEMENT_RUBRIC
 from domain.programme.phases import Phase
 from domain.programme.tasks import Outcome, TaskKind, TaskStatus
 from domain.rag import RagStatus
+from domain.rehearsal.people import feedback_for, work_and_answer
 from domain.roles import Role
 
 LEAD, RM, MENTOR, OPS = (

@@ -5,7 +5,7 @@ a participant's record, when someone acts, then these events or this refusal."""
 from datetime import date, datetime, timedelta
 
 import pytest
-from domain_builders import PROGRAMME_START, SUPPORT, applied, enrol_command, work_and_answer
+from domain_builders import PROGRAMME_START, SUPPORT, applied, enrol_command
 
 from domain.documents import DocumentRef
 from domain.errors import AlreadySigned, DomainError
@@ -40,6 +40,7 @@ from domain.participant.timeline import next_wakeup
 from domain.participant.work import AgreedAction, EvidenceKind, Signatory
 from domain.programme.phases import Phase
 from domain.programme.tasks import Outcome, TaskKind, TaskStatus
+from domain.rehearsal.people import work_and_answer
 from domain.roles import Role
 
 PID = "P-1"

@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -41,21 +41,16 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.cohort.decide import CohortDefinition, ParticipantEnrolmentInput
 from domain.participant.commands import (
-    AddEvidence,
     DecideTask,
-    DraftReview,
-    GiveFeedback,
     ParticipantCommand,
-    SignReview,
-    SubmitEvidence,
-    SubmitReport,
 )
 from domain.participant.state import ParticipantState
 from domain.participant.timeline import next_wakeup
 from domain.programme.phases import ParticipantStatus, Phase
 from domain.programme.tasks import FEEDBACK_KINDS, Outcome, Task, TaskKind
+from domain.rehearsal.people import work_and_answer
 from domain.timescale import scaled
-from tests.domain.domain_builders import work_and_answer
+from scls.participant_updates import work_update
 from workflows.participant import ParticipantWorkflow, TaskDecision
 
 # On the dev server, in real time: the programme's two years in about forty seconds.
@@ -134,17 +129,6 @@ async def states_of(client: Client, workflow_ids: list[str]) -> dict[str, Partic
     return dict(zip(workflow_ids, states, strict=True))
 
 
-# The Update that carries each command of a participant's work (programme 2026.1 on).
-WORK_UPDATES: dict[type, Any] = {
-    AddEvidence: ParticipantWorkflow.add_evidence,
-    SubmitEvidence: ParticipantWorkflow.submit_evidence,
-    SubmitReport: ParticipantWorkflow.submit_report,
-    DraftReview: ParticipantWorkflow.draft_review,
-    SignReview: ParticipantWorkflow.sign_review,
-    GiveFeedback: ParticipantWorkflow.give_feedback,
-}
-
-
 # Kinds of task that may have the participant's work behind them.
 _WORK_KINDS = (
     TaskKind.CARE_CERTIFICATE_STANDARD,
@@ -180,7 +164,7 @@ async def answer(
                 if isinstance(command, DecideTask):
                     state = await handle.execute_update(ParticipantWorkflow.decide, decision)
                 else:
-                    state = await handle.execute_update(WORK_UPDATES[type(command)], command)
+                    state = await handle.execute_update(work_update(command), command)
             assert state is not None
             return state
         await handle.signal(ParticipantWorkflow.decide_by_signal, decision)

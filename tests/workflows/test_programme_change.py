@@ -1,7 +1,7 @@
 """`scls participant change-programme` against participants' workflows on the dev server:
 ops move participants in their enrolment from the 2024.1 programme to 2025.1; the
 record says so, and a second move, a move by someone else and an unknown participant
-are refused with the rule's words."""
+are refused with the rule's words. Each move first prints its preview and asks."""
 
 from __future__ import annotations
 
@@ -79,14 +79,18 @@ async def test_ops_move_participants_to_the_new_programme_and_the_record_says_so
     first, second = participants
     move = ("participant", "change-programme", "--to", "2025.1", "--reason", "2025 standards")
 
-    not_ops = await run_cli_async(*move, first, "--by", "P-rm-1", env=env)
+    not_ops = await run_cli_async(*move, first, "--by", "P-rm-1", "--yes", env=env)
     assert not_ops.returncode == 1, not_ops.stderr
     assert "P-rm-1 may not change the programme of participant" in not_ops.stderr
     assert "on 0 of 1 participants" in not_ops.stdout
 
-    moved = await run_cli_async(*move, first, second, "--by", "P-ops-1", env=env)
+    declined = await run_cli_async(*move, first, second, "--by", "P-ops-1", env=env, stdin="n\n")
+    assert declined.returncode == 2 and "nothing changed" in declined.stderr
+    assert declined.stdout.count("care_certificate.16 added") == 2, declined.stdout
+    moved = await run_cli_async(*move, first, second, "--by", "P-ops-1", env=env, stdin="y\n")
     assert moved.returncode == 0, moved.stderr
-    assert moved.stdout.strip() == "moved to programme 2025.1 on 2 of 2 participants"
+    assert "2 participants: 2 would change, 0 would be refused, 0 unchanged" in moved.stdout
+    assert moved.stdout.strip().endswith("moved to programme 2025.1 on 2 of 2 participants")
     for participant_id, handle in participants.items():
         state = await handle.query(ParticipantWorkflow.state)
         assert state.programme_version == "2025.1"
@@ -100,14 +104,14 @@ async def test_ops_move_participants_to_the_new_programme_and_the_record_says_so
     assert "programme changed from 2024.1 to 2025.1 by P-ops-1: 2025 standards" in timeline.stdout
 
     # The whole cohort again: both already follow 2025.1, and nothing more is recorded.
-    again = await run_cli_async(*move, "--cohort", COHORT, "--by", "P-ops-1", env=env)
+    again = await run_cli_async(*move, "--cohort", COHORT, "--by", "P-ops-1", "--yes", env=env)
     assert again.returncode == 1
     assert again.stderr.count("already follows programme 2025.1") == 2
     for participant_id in participants:
         stream = await read_stream(pool, participant_workflow_id(participant_id))
         assert [e.type for e in stream].count("ProgrammeVersionChanged") == 1
 
-    nobody = await run_cli_async(*move, "P-nobody", "--by", "P-ops-1", env=env)
-    assert nobody.returncode == 2 and "has no running workflow" in nobody.stderr
+    nobody = await run_cli_async(*move, "P-nobody", "--by", "P-ops-1", "--yes", env=env)
+    assert nobody.returncode == 2 and "no participant P-nobody is on record" in nobody.stderr
     no_cohort = await run_cli_async(*move, "--cohort", "C-none", "--by", "P-ops-1", env=env)
     assert no_cohort.returncode == 2 and "no cohort C-none is on record" in no_cohort.stderr
