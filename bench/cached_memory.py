@@ -16,15 +16,13 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
-from bench.floors import cohort
+from bench.floors import cohort, start_participants
 from bench.trivial import Idle
-from domain.cohort.decide import enrolments
-from domain.ids import participant_workflow_id
 from scls.payload_codec import data_converter
 from scls.payload_keys import parse_keyring
 from store.pool import open_pool
 from worker import build_worker
-from workflows.participant import ParticipantRun, ParticipantWorkflow
+from workflows.participant import ParticipantWorkflow
 
 WARM_UP = 10
 
@@ -36,16 +34,7 @@ def _rss_kb() -> int:
 
 
 async def _participants(client: Client, queue: str, count: int) -> list[WorkflowHandle[Any, Any]]:
-    definition = cohort(count)
-    handles = [
-        await client.start_workflow(
-            ParticipantWorkflow.run,
-            ParticipantRun(enrolment=enrolment),
-            id=participant_workflow_id(enrolment.participant_id),
-            task_queue=queue,
-        )
-        for enrolment in enrolments(definition)
-    ]
+    handles = await start_participants(client, queue, cohort(count))
     for handle in handles:  # answered from the cache once its first task is done
         while True:
             if (await handle.query(ParticipantWorkflow.state)).tasks:

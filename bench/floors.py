@@ -37,9 +37,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -110,6 +111,21 @@ def cohort(size: int) -> CohortDefinition:
     )
 
 
+async def start_participants(
+    client: Client, queue: str, definition: CohortDefinition
+) -> list[WorkflowHandle[Any, Any]]:
+    """The cohort's participant workflows, started on `queue` without their cohort's."""
+    return [
+        await client.start_workflow(
+            ParticipantWorkflow.run,
+            ParticipantRun(enrolment=enrolment),
+            id=participant_workflow_id(enrolment.participant_id),
+            task_queue=queue,
+        )
+        for enrolment in enrolments(definition)
+    ]
+
+
 _SUPPORT = ("registered_manager", "employer_mentor", "development_lead", "coach", "assessor")
 
 
@@ -135,15 +151,7 @@ async def _row_gone(pool: asyncpg.Pool, participant_id: str, started: float) -> 
 
 async def decisions(client: Client, pool: asyncpg.Pool, queue: str, count: int) -> list[Figure]:
     definition = cohort(count + 4)
-    handles = [
-        await client.start_workflow(
-            ParticipantWorkflow.run,
-            ParticipantRun(enrolment=enrolment),
-            id=participant_workflow_id(enrolment.participant_id),
-            task_queue=queue,
-        )
-        for enrolment in enrolments(definition)
-    ]
+    handles = await start_participants(client, queue, definition)
     await _until(lambda: _open_count(pool, definition.cohort_id), len(handles))
     idle = await client.start_workflow(
         Idle.run, id=f"idle-{uuid.uuid4()}", task_queue=f"{queue}-floor"

@@ -26,9 +26,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-from temporalio.client import Client, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
@@ -785,6 +786,18 @@ async def encrypted(servers: Servers, recorder: Recorder) -> None:
         await handle.terminate("recorded")
 
 
+async def _until_status(handle: WorkflowHandle[Any, Any], status: str) -> None:
+    """Complete: until its result. In flight: until one of its activities is retried (its
+    database unreachable)."""
+    if status == COMPLETE:
+        await handle.result()
+    else:
+        await eventually(
+            handle.describe,
+            lambda d: any(a.attempt > 1 for a in d.raw_description.pending_activities),
+        )
+
+
 async def digest(servers: Servers, recorder: Recorder) -> None:
     """On the dev server: the weekly digest for ops-1 (two open pre-start checks, and ops)
     with the mail server up, recorded complete; and a week whose mail server is down,
@@ -825,15 +838,7 @@ async def digest(servers: Servers, recorder: Recorder) -> None:
                         id=f"digest-{week}",
                         task_queue=task_queue,
                     )
-                    if status == COMPLETE:
-                        await handle.result()
-                    else:
-                        await eventually(
-                            handle.describe,
-                            lambda d: any(
-                                a.attempt > 1 for a in d.raw_description.pending_activities
-                            ),
-                        )
+                    await _until_status(handle, status)
                     recorder.add(await handle.fetch_history(), "none", None, status, "digest")
                     if status == IN_FLIGHT:
                         await handle.terminate("recorded")
@@ -888,13 +893,7 @@ async def retention(servers: Servers, recorder: Recorder) -> None:
                     id=f"scls-nightly-retention-{status}",
                     task_queue=task_queue,
                 )
-                if status == COMPLETE:
-                    await handle.result()
-                else:
-                    await eventually(
-                        handle.describe,
-                        lambda d: any(a.attempt > 1 for a in d.raw_description.pending_activities),
-                    )
+                await _until_status(handle, status)
                 recorder.add(await handle.fetch_history(), "none", None, status, "retention")
                 if status == IN_FLIGHT:
                     await handle.terminate("recorded")
