@@ -35,18 +35,12 @@ from domain.programme.alumni import CHECK_INS, Destination
 from domain.programme.feedback import LqfPoint
 from domain.programme.phases import ParticipantStatus
 from domain.programme.tasks import Task, TaskKind
+from domain.rehearsal.people import feedback_for, work_and_answer
 from domain.roles import Role
 from store.cqc import import_ratings
 from store.events import append
 from store.read_models import PROJECTIONS
-from tests.domain.domain_builders import (
-    PROGRAMME_START,
-    applied,
-    enrol_command,
-    feedback_for,
-    run_programme,
-    work_and_answer,
-)
+from tests.domain.domain_builders import PROGRAMME_START, applied, enrol_command, run_programme
 from tests.web.conftest import Console, new_page, screenshot, sign_in
 
 pytestmark = pytest.mark.postgres
