@@ -12,16 +12,19 @@ retry sends it again, with the same Message-ID, so the far end can tell it is a 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 import aiosmtplib
 import asyncpg
 import structlog
+from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.metrics import MAIL
+from contracts.heartbeat import HEARTBEAT_EVERY
 from mail.smtp import SmtpSettings, message_id, send_mail
 from store.pool import Connection
 
@@ -71,6 +74,25 @@ def refuses_the_address(failure: Exception) -> bool:
     )
 
 
+@contextlib.asynccontextmanager
+async def _heartbeating() -> AsyncIterator[None]:
+    """Heartbeat to Temporal while the body runs (waiting for a lock or a slow mail
+    server included), so the activity of a worker that dies is retried soon."""
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(HEARTBEAT_EVERY.total_seconds())
+
+    beating = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
+
+
 class Outbox:
     """One per worker: the notification and digest activities send through it."""
 
@@ -86,7 +108,7 @@ class Outbox:
     ) -> Delivery:
         """Send the mail under `key` once; `kind` names it in logs and metrics."""
         context = {"idempotency_key": key, "kind": kind}
-        async with self._sending, self._pool.acquire() as connection:
+        async with _heartbeating(), self._sending, self._pool.acquire() as connection:
             # A retry whose mail is already in the outbox sends what was written then,
             # even if the directory changed since.
             if not await connection.fetchval(

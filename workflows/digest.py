@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         DigestRecipients,
         DigestRequest,
     )
+    from contracts.heartbeat import HEARTBEAT_TIMEOUT
     from domain.digest import digest_week
     from workflows.notifications import SEND_RETRY
 
@@ -90,6 +91,7 @@ class DigestWorkflow:
                 request,
                 result_type=str,
                 start_to_close_timeout=timedelta(minutes=1),
+                heartbeat_timeout=HEARTBEAT_TIMEOUT,
                 retry_policy=SEND_RETRY,
             )
         except ActivityError as error:

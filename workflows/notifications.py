@@ -14,6 +14,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.heartbeat import HEARTBEAT_TIMEOUT
     from contracts.notifications import SEND_NOTIFICATION, NotificationRequest
     from domain.participant.events import ParticipantEvent
     from domain.participant.mail import mail_for
@@ -54,6 +55,7 @@ async def best_effort(activity: str, argument: BaseModel, key: str, failure: str
             activity,
             argument,
             start_to_close_timeout=timedelta(minutes=1),
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
             retry_policy=SEND_RETRY,
         )
     except ActivityError as error:

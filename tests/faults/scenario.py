@@ -71,7 +71,7 @@ LEAD = timedelta(weeks=40)
 CUT_OFF = timedelta(weeks=26)
 PARTICIPANTS = 5
 TASK_QUEUE = "faults"
-CATCH_UP_WITHIN = 120.0  # seconds, after the last fault
+CATCH_UP_WITHIN = 120.0  # seconds of real time after the cut-off, when the faults end
 
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
@@ -251,14 +251,16 @@ def _cases_opened(participant_id: str, events: list[StoredEvent]) -> list[str]:
     ]
 
 
-async def _caught_up(database_url: str, cohort: CohortDefinition) -> bool:
-    """Every participant has recorded a step past the cut-off, and the cohort has heard of
-    where each stood at the cut-off."""
+async def _behind(database_url: str, cohort: CohortDefinition) -> list[str]:
+    """What is not yet recorded, empty once caught up: every participant has recorded a
+    step past the cut-off, the cohort has heard where each stood at the cut-off, and every
+    case they opened has its file."""
     cut_off = cohort.start_date + scaled(CUT_OFF, TIME_SCALE)
     try:
         connection = await open_pool(database_url, max_size=1)
     except (OSError, asyncpg.PostgresError):
-        return False  # Postgres is starting again
+        return ["Postgres is starting again"]
+    behind = []
     try:
         cohort_stream = await read_stream(connection, cohort_workflow_id(cohort.cohort_id))
         heard = {
@@ -267,17 +269,20 @@ async def _caught_up(database_url: str, cohort: CohortDefinition) -> bool:
             if e.type == "ParticipantProgressed"
         }
         for member in cohort.participants:
-            stream = await read_stream(connection, participant_workflow_id(member.participant_id))
+            who = member.participant_id
+            stream = await read_stream(connection, participant_workflow_id(who))
             events = [parse_participant_event(e.data) for e in stream]
             if not events or events[-1].at <= cut_off:
-                return False
-            state = fold((e for e in events if e.at <= cut_off), member.participant_id)
-            if heard.get(member.participant_id) != (state.phase, state.rag):
-                return False
-            for case in _cases_opened(member.participant_id, stream):
+                last = events[-1].at - cohort.start_date if events else None
+                behind.append(f"{who}: nothing past the cut-off (last step at start + {last})")
+                continue
+            state = fold((e for e in events if e.at <= cut_off), who)
+            if heard.get(who) != (state.phase, state.rag):
+                behind.append(f"{who}: the cohort heard {heard.get(who)}")
+            for case in _cases_opened(who, stream):
                 if not await read_stream(connection, case):
-                    return False
-        return True
+                    behind.append(f"{case}: no case file")
+        return behind
     finally:
         await connection.close()
 
@@ -327,8 +332,11 @@ async def run_scenario(stack: Stack, faults: Faults | None = None) -> Record:
     )
     if faults is not None:
         await faults(stack, began + real(LEAD + CUT_OFF) - 2.0)
-    deadline = time.monotonic() + real(LEAD + CUT_OFF) + CATCH_UP_WITHIN
-    while not await _caught_up(stack.database_url, cohort):
-        assert time.monotonic() < deadline, f"not caught up; worker log:\n{stack.worker.tail()}"
+    deadline = began + real(LEAD + CUT_OFF) + CATCH_UP_WITHIN
+    while behind := await _behind(stack.database_url, cohort):
+        assert time.monotonic() < deadline, (
+            f"not caught up {CATCH_UP_WITHIN:.0f} s after the cut-off: {'; '.join(behind)}; "
+            f"worker log:\n{stack.worker.tail()}"
+        )
         await asyncio.sleep(0.5)
     return await read_record(stack.database_url, cohort)

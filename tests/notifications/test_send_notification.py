@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import UTC, datetime
 
 import asyncpg
@@ -17,6 +18,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import UNKNOWN_RECIPIENT, NotificationActivities
 from activities.outbox import MAIL_NOT_SENT, MAIL_REJECTED, Delivery
+from contracts.heartbeat import HEARTBEAT_EVERY, HEARTBEAT_TIMEOUT
 from contracts.notifications import NotificationKind, NotificationRequest
 from mail.smtp import message_id
 from scls.settings import load_settings
@@ -294,6 +296,30 @@ async def test_a_retry_during_a_slow_send_waits_for_it_and_sends_nothing(
         assert len(far_end.received) == 1
     finally:
         await asyncio.to_thread(controller.stop)
+
+
+async def test_a_slow_send_heartbeats_so_a_dead_workers_mail_is_retried_soon(
+    pool: asyncpg.Pool, people: None
+) -> None:
+    """Temporal retries the mail of a worker that died once its heartbeats stop, within
+    HEARTBEAT_TIMEOUT, not after the minute of the start-to-close timeout."""
+    far_end = _SlowFarEnd(delay=HEARTBEAT_EVERY.total_seconds() * 2.5)
+    controller = Controller(far_end, hostname="127.0.0.1", port=free_port())
+    await asyncio.to_thread(controller.start)
+    try:
+        settings = load_settings(smtp_host="127.0.0.1", smtp_port=controller.port)
+        notifications = NotificationActivities(pool, settings.smtp)
+        beats: list[float] = []
+        env = ActivityEnvironment()
+        env.on_heartbeat = lambda *_: beats.append(time.monotonic())
+        began = time.monotonic()
+        result = await env.run(notifications.send_notification, reminder())
+    finally:
+        await asyncio.to_thread(controller.stop)
+    assert result.outcome is Delivery.SENT
+    assert len(beats) >= 3, beats
+    gaps = [later - earlier for earlier, later in zip([began, *beats], beats, strict=False)]
+    assert max(gaps) < HEARTBEAT_TIMEOUT.total_seconds(), gaps
 
 
 class _RefusingFarEnd:
