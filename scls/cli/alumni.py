@@ -20,7 +20,7 @@ from scls.cli.tasks import TimeoutOption, migrated_database, refused, run_updati
 from scls.participant_updates import UPDATE_TIMEOUT, update_alumni
 from scls.settings import Settings
 
-alumni = typer.Typer(help="The record of alumni after the programme.", no_args_is_help=True)
+alumni = typer.Typer(no_args_is_help=True)
 
 
 @alumni.command("register-rm")

@@ -56,7 +56,6 @@ if TYPE_CHECKING:
     from store.cohorts import CohortListing
 
 cohort = typer.Typer(
-    help="Cohorts: validate and start from a file, list, status, conference attendance.",
     no_args_is_help=True,
 )
 

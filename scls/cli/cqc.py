@@ -15,7 +15,7 @@ from scls.cli.output import console
 from scls.cli.tasks import migrated_database, refused
 from scls.settings import Settings
 
-cqc = typer.Typer(help="CQC ratings of care locations.", no_args_is_help=True)
+cqc = typer.Typer(no_args_is_help=True)
 
 
 @cqc.command("import")

@@ -12,7 +12,7 @@ import typer
 from scls.cli.common import migrate_database, settings_and_logging
 from scls.cli.errors import expected_errors
 
-db = typer.Typer(help="Database commands.", no_args_is_help=True)
+db = typer.Typer(no_args_is_help=True)
 
 
 @db.command("migrate")

@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 A = TypeVar("A")  # an Update's argument
 
 interventions = typer.Typer(
-    help="Intervention cases: list, decide an outcome, approve or send back.",
     no_args_is_help=True,
 )
 

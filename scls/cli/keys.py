@@ -19,7 +19,7 @@ from scls.payload_keys import (
     rotate_keyring_file,
 )
 
-keys = typer.Typer(help="The keys that encrypt Temporal payloads.", no_args_is_help=True)
+keys = typer.Typer(no_args_is_help=True)
 
 
 @keys.command("show")

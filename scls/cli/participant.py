@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from contracts.event_log import StoredEvent
 
 participant = typer.Typer(
-    help="One participant: show, timeline, concern, timesheet, change-programme.",
     no_args_is_help=True,
 )
 

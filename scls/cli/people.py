@@ -24,7 +24,7 @@ from scls.cli.output import console
 from scls.cli.tasks import migrated_database
 from scls.settings import Settings
 
-people = typer.Typer(help="The people directory.", no_args_is_help=True)
+people = typer.Typer(no_args_is_help=True)
 
 
 def _read_file(path: Path) -> Any:

@@ -20,7 +20,7 @@ from scls.settings import Settings
 if TYPE_CHECKING:
     from domain.data_protection.events import PersonForgotten
 
-person = typer.Typer(help="Data protection: what is held about a person.", no_args_is_help=True)
+person = typer.Typer(no_args_is_help=True)
 
 
 @person.command("export")

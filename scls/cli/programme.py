@@ -26,7 +26,7 @@ from scls.settings import Settings
 if TYPE_CHECKING:
     from domain.participant.programme_preview import ProgrammePreview
 
-programme = typer.Typer(help="The programme's versions: preview a change.", no_args_is_help=True)
+programme = typer.Typer(no_args_is_help=True)
 
 stdout = console()
 

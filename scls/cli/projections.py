@@ -10,7 +10,7 @@ from scls.cli.common import database, settings_and_logging
 from scls.cli.errors import expected_errors
 from scls.settings import Settings
 
-projections = typer.Typer(help="Read models kept from the event log.", no_args_is_help=True)
+projections = typer.Typer(no_args_is_help=True)
 
 
 @projections.command("rebuild")

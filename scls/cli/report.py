@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from domain.cohort.report import SuccessMeasures
     from domain.measures import SuccessMeasures as AllMeasures
 
-report = typer.Typer(help="Reports: the scheme's success measures.", no_args_is_help=True)
+report = typer.Typer(no_args_is_help=True)
 
 
 class ReportFormat(StrEnum):

@@ -15,7 +15,7 @@ from scls.settings import Settings
 if TYPE_CHECKING:
     from scls.schedules import Applied
 
-schedules = typer.Typer(help="The engine's Temporal Schedules.", no_args_is_help=True)
+schedules = typer.Typer(no_args_is_help=True)
 
 
 @schedules.command("apply")

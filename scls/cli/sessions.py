@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from domain.participant.support_sessions import SessionCadenceStatus
     from store.session_cadence import CadenceRow
 
-sessions = typer.Typer(help="Coaching and mentoring sessions: record, list.", no_args_is_help=True)
+sessions = typer.Typer(no_args_is_help=True)
 
 stdout = console()
 

@@ -48,9 +48,7 @@ if TYPE_CHECKING:
 
 EXIT_REFUSED = 1
 
-tasks = typer.Typer(
-    help="Open tasks: list, show, decide, reassign, delegate.", no_args_is_help=True
-)
+tasks = typer.Typer(no_args_is_help=True)
 
 stdout = console()
 stderr = console(stderr=True)

@@ -38,9 +38,9 @@ if TYPE_CHECKING:
 
 stdout = console()
 
-evidence = typer.Typer(help="Evidence for Care Certificate standards: add, submit, list.")
-reports = typer.Typer(help="Outplacement reports: submit.")
-reviews = typer.Typer(help="Progress reviews: show, draft, sign, send-back.")
+evidence = typer.Typer()
+reports = typer.Typer()
+reviews = typer.Typer()
 
 ParticipantArgument = Annotated[str, typer.Argument(metavar="PID", help="The participant's id.")]
 StandardArgument = Annotated[int, typer.Argument(metavar="STANDARD", min=1, help="Its number.")]

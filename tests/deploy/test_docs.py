@@ -9,7 +9,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import typer.main
+import typer
+from typer.core import TyperGroup
 
 from scls.cli import app
 from tests.deploy.test_deploy_files import DEPLOY, settings_names
@@ -32,12 +33,13 @@ def first_cells(table: str) -> list[str]:
 
 
 def cli_commands(command: Any, words: tuple[str, ...] = ("scls",)) -> list[str]:
-    if not hasattr(command, "commands"):
+    if not isinstance(command, TyperGroup):
         return [" ".join(words)]
+    context = typer.Context(command)
     return [
         name
-        for sub_name, sub in command.commands.items()
-        for name in cli_commands(sub, (*words, sub_name))
+        for sub_name in command.list_commands(context)
+        for name in cli_commands(command.get_command(context, sub_name), (*words, sub_name))
     ]
 
 
@@ -51,7 +53,7 @@ def test_the_commands_table_lists_every_command_once() -> None:
         words = command[0].split()
         listed.append(" ".join(words))
         listed += [" ".join([*words[:-1], other.split()[0]]) for other in others]
-    commands = cli_commands(typer.main.get_command(app))
+    commands = cli_commands(typer.main.get_group(app))
     assert [name for name, count in Counter(listed).items() if count > 1] == []
     assert set(commands) - set(listed) == set(), "commands missing from the README"
     assert set(listed) - set(commands) == set(), "the README lists commands that do not exist"
