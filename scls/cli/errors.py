@@ -16,7 +16,6 @@ from scls.cli.output import console
 from scls.payload_keys import PayloadKeyError
 from scls.settings import SettingsError
 from scls.stack.errors import StackError
-from scls.temporal import TemporalConnectionError
 
 EXIT_EXPECTED_ERROR = 2
 
@@ -31,6 +30,10 @@ class DatabaseUnavailable(Exception):
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Looked up when a command fails: a command that never talks to Temporal does not
+    import its client to start."""
+    from scls.temporal import TemporalConnectionError
+
     errors: list[type[BaseException]] = [
         SettingsError,
         StackError,
