@@ -175,6 +175,9 @@ def _cut_off_after(seconds: float, test: AsyncTest) -> AsyncTest:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The slow tests first: started last, one of them kept a pytest worker busy for a
+    # minute or more after the other had run dry.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     for item in items:
         if not isinstance(item, pytest.Function) or not inspect.iscoroutinefunction(item.obj):
             continue

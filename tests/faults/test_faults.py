@@ -32,7 +32,7 @@ OUTAGE_MEETS_AN_APPEND_WITHIN = 8.0
 # The scenario takes about 45 s of real time, and fails by itself when it has not caught
 # up CATCH_UP_WITHIN after the cut-off; anything beyond is a hang.
 TEST_TIMEOUT = 240.0
-pytestmark = pytest.mark.time_limit(TEST_TIMEOUT + 10)
+pytestmark = [pytest.mark.slow, pytest.mark.time_limit(TEST_TIMEOUT + 10)]
 
 
 @pytest.fixture(scope="module")
