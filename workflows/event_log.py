@@ -3,11 +3,13 @@
 Event ids come from `workflow.uuid4()`, so a retried or replayed append hands the event
 store the very same events and the store takes them as a no-op.
 
-The append runs as a local activity: in the workflow task that decided the events, on
-the worker that decided them, so a manager's Update returns (and the read models change)
-without the two server round trips of an activity task. It retries as long as before;
-past a minute its retries wait on workflow timers. Runs recorded before this took the
-activity-task path and replay on it.
+The append runs as an activity task. For a while it ran as a local activity, in the
+workflow task that decided the events (two server round trips fewer for a manager's
+Update), but the SDK hands a local activity's result to the workflow in a different
+grouping when it replays than when it ran (temporalio/sdk-python#1881), so a worker that
+rebuilt a participant from its history could issue its timer and its mail in the other
+order and fail with a nondeterminism error. Runs that started in that while keep the
+local activity, as they recorded it; every run since takes the activity task again.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
 
 # workflow.patched ids: never reused (docs/versioning.md).
 APPEND_IN_THE_WORKFLOW_TASK = "append-as-local-activity"
+APPEND_AS_AN_ACTIVITY_TASK_AGAIN = "append-as-activity-task-again"
 
 # Postgres may be down for a while; the workflow waits for it rather than failing.
 APPEND_RETRY = RetryPolicy(
@@ -60,11 +63,13 @@ async def record(
     )
     batch = [NewEvent.of(event, metadata, workflow.uuid4()) for event in events]
     request = AppendRequest(stream=stream, expected_version=expected_version, events=batch)
-    execute = (
-        workflow.execute_local_activity
-        if workflow.patched(APPEND_IN_THE_WORKFLOW_TASK)
-        else workflow.execute_activity
-    )
+    # The newest patch is asked first, and the older only when it is absent: a run that
+    # recorded neither marker took the activity task, one that recorded the local
+    # activity's keeps it.
+    in_the_workflow_task = not workflow.patched(
+        APPEND_AS_AN_ACTIVITY_TASK_AGAIN
+    ) and workflow.patched(APPEND_IN_THE_WORKFLOW_TASK)
+    execute = workflow.execute_local_activity if in_the_workflow_task else workflow.execute_activity
     await execute(
         APPEND_EVENTS,
         request,

@@ -29,7 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowHistory,
+    WorkflowUpdateFailedError,
+)
 from temporalio.testing import WorkflowEnvironment
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
@@ -486,6 +492,9 @@ async def updates(servers: Servers, recorder: Recorder) -> None:
         one = env.client.get_workflow_handle(first)
         state = await one.query(ParticipantWorkflow.state)
         checks = state.tasks["pre_start_checks"]
+        # The enrolment's run is the one recorded: the Institute may have begun (and the
+        # participant continued as new) by the time the Updates below are answered.
+        enrolment_run = (await one.describe()).run_id
         await one.execute_update(
             ParticipantWorkflow.reassign,
             ReassignTask(task_id=checks.task_id, to_person="ops-2", by="ops-1", reason="leave"),
@@ -509,12 +518,14 @@ async def updates(servers: Servers, recorder: Recorder) -> None:
             ParticipantWorkflow.decide,
             TaskDecision(task_id=checks.task_id, decided_by="ops-3", outcome=Outcome.APPROVE),
         )
-        for workflow_id in (first, cohort_id):
+        for workflow_id, run_id in ((first, enrolment_run), (cohort_id, None)):
+            run = env.client.get_workflow_handle(workflow_id, run_id=run_id)
+            ended = (await run.describe()).status != WorkflowExecutionStatus.RUNNING
             recorder.add(
-                await env.client.get_workflow_handle(workflow_id).fetch_history(),
+                await run.fetch_history(),
                 "2024.1",
                 Phase.ENROLMENT.value if workflow_id == first else None,
-                IN_FLIGHT,
+                COMPLETE if ended else IN_FLIGHT,
                 "updates",
             )
         for workflow_id in (first, second, cohort_id):
