@@ -263,14 +263,20 @@ async def _start_and_serve(
 
     undo.append(("worker", stop_worker))
 
-    web_stop = asyncio.Event()
-    web_task = asyncio.create_task(serve_web(worker_settings, database_url, web_stop))
+    web_stop, web_started = asyncio.Event(), asyncio.Event()
+    web_task = asyncio.create_task(
+        serve_web(worker_settings, database_url, web_stop, started=web_started)
+    )
 
     async def stop_web() -> None:
         web_stop.set()
         await web_task
 
     undo.append(("web console", stop_web))
+    # The addresses are printed once the console listens: whoever reads them can open it.
+    listening = asyncio.create_task(web_started.wait())
+    await asyncio.wait({listening, web_task}, return_when=asyncio.FIRST_COMPLETED)
+    listening.cancel()
 
     token_where = (
         "SCLS_CODEC_TOKEN" if settings.codec_token is not None else str(data_dir / TOKEN_FILE)

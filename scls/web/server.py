@@ -16,10 +16,15 @@ from scls.web.services import WebServices
 __all__ = ["serve", "serve_web", "web_secret", "web_url"]
 
 
-async def serve_web(settings: Settings, database_url: str, stop: asyncio.Event) -> None:
+async def serve_web(
+    settings: Settings,
+    database_url: str,
+    stop: asyncio.Event,
+    started: asyncio.Event | None = None,
+) -> None:
     """The console as configured, with its own pool, until `stop` is set. The payload keys
     are read first: without them the console could neither send to Temporal nor serve
-    the codec endpoint."""
+    the codec endpoint. `started` is set once it listens."""
     from scls.payload_codec import EncryptionCodec
     from scls.payload_keys import load_keyring
     from scls.temporal import connect
@@ -35,6 +40,6 @@ async def serve_web(settings: Settings, database_url: str, stop: asyncio.Event) 
         app = create_app(
             services, web_secret(settings), codec=codec, codec_token=codec_token(settings)
         )
-        await serve(app, settings.web_host, settings.web_port, stop)
+        await serve(app, settings.web_host, settings.web_port, stop, started)
     finally:
         await pool.close()

@@ -129,6 +129,11 @@ async def test_dev_starts_everything_and_stops_in_reverse(data_dir: Path) -> Non
     try:
         async with asyncio.timeout(180):
             await worker_started.wait()
+            # Everything is up once the addresses are printed (into a StringIO: no event
+            # to wait on).
+            printed = console.file.getvalue  # type: ignore[attr-defined]
+            while f"http://127.0.0.1:{settings.web_port}" not in printed():  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
             assert seen["temporal_address"] == f"127.0.0.1:{settings.dev_temporal_port}"
             # The worker and console connect as the application role's login, not the
             # superuser: the record is theirs to append to, never to change.
@@ -146,7 +151,6 @@ async def test_dev_starts_everything_and_stops_in_reverse(data_dir: Path) -> Non
                 page = await web.get("/tasks")  # not signed in: sent to sign in
                 assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
                 assert "Sign in" in (await web.get("/sign-in")).text
-            assert f"http://127.0.0.1:{settings.web_port}" in console.file.getvalue()  # type: ignore[attr-defined]
             # The payload keys were made on this first start, for the owner's eyes only,
             # and the Web UI decodes through the console's codec endpoint, which lets
             # the UI's origin in and no one without the token or an ops session.
