@@ -37,6 +37,7 @@ async def test_dev_runs_the_sink_for_the_worker_and_says_where_mail_is_kept(
         dev_temporal_port=free_port(),
         dev_temporal_ui_port=free_port(),
         smtp_port=smtp_port,
+        web_port=free_port(),
     )
     stop = asyncio.Event()
     sent: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
