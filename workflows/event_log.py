@@ -5,10 +5,10 @@ store the very same events and the store takes them as a no-op.
 
 The append runs as an activity task. For a while it ran as a local activity, in the
 workflow task that decided the events (two server round trips fewer for a manager's
-Update), but the SDK hands a local activity's result to the workflow in a different
-grouping when it replays than when it ran (temporalio/sdk-python#1881), so a worker that
-rebuilt a participant from its history could issue its timer and its mail in the other
-order and fail with a nondeterminism error. Runs that started in that while keep the
+Update), but a worker that rebuilt a participant from its history now and then asked
+for an append where the history holds a timer, and failed with a nondeterminism error
+(docs/versioning.md; local activities move a run's clock and are grouped differently in
+replay than live, temporalio/sdk-python#1881). Runs that started in that while keep the
 local activity, as they recorded it; every run since takes the activity task again.
 """
 
