@@ -19,11 +19,15 @@ After a crash of `scls dev`, `postmaster.pid` may be left behind:
 
 from __future__ import annotations
 
+import fcntl
 import os
 import platform
 import stat
 import subprocess
+import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -56,6 +60,21 @@ def binary(name: str) -> Path:
 
 def _running_as_root() -> bool:
     return platform.system() != "Windows" and os.geteuid() == 0
+
+
+@contextmanager
+def _one_process_at_a_time() -> Iterator[None]:
+    """Held while the system user is made and the folders opened to it. On a machine
+    that has no such user yet, two servers started at once (the tests' workers) both ran
+    `useradd`, and the one that lost the race started initdb as a user id that was not
+    the one on record: "Permission denied" or "could not look up effective user ID"."""
+    lock_file = Path(tempfile.gettempdir()) / "scls-embedded-postgres-user.lock"
+    with lock_file.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _alive(info: PostmasterInfo) -> bool:
@@ -133,14 +152,15 @@ class EmbeddedPostgres:
             ensure_user_exists,
         )
 
-        entry = ensure_user_exists(self.system_user)
-        assert entry is not None
-        ensure_prefix_permissions(self.pgdata)
-        ensure_prefix_permissions(POSTGRES_BIN_PATH)
-        read = stat.S_IRGRP | stat.S_IROTH
-        execute = stat.S_IXGRP | stat.S_IXOTH
-        ensure_folder_permissions(POSTGRES_BIN_PATH, read | execute)
-        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
+        with _one_process_at_a_time():
+            entry = ensure_user_exists(self.system_user)
+            assert entry is not None
+            ensure_prefix_permissions(self.pgdata)
+            ensure_prefix_permissions(POSTGRES_BIN_PATH)
+            read = stat.S_IRGRP | stat.S_IROTH
+            execute = stat.S_IXGRP | stat.S_IXOTH
+            ensure_folder_permissions(POSTGRES_BIN_PATH, read | execute)
+            ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
         if self.pgdata.stat().st_uid != entry.pw_uid:
             os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
         self.pgdata.chmod(0o700)
