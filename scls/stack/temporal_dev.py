@@ -24,6 +24,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 
 from contracts.search_attributes import SEARCH_ATTRIBUTES
+from scls.logging import forward_temporal_core_logs
 from scls.stack.errors import StackError
 from scls.stack.logs import tail
 
@@ -151,6 +152,7 @@ class TemporalDevServer:
         assert self._process is not None
         deadline = time.monotonic() + ready_within
         last_error: Exception | None = None
+        forward_temporal_core_logs()  # before this process's first client
         while time.monotonic() < deadline:
             code = self._process.poll()
             if code is not None:
