@@ -4,7 +4,9 @@ One embedded Postgres and one Temporal dev server, started here; every figure is
 beside its floor in the same run (the machine is shared: only the ratios mean much):
 
 - decision: the `decide` Update's return, and the task's inbox row gone, against a
-  trivial Update on a trivial workflow (p50 and p99);
+  trivial Update on a trivial workflow (p50 and p99); the return also against a trivial
+  Update that returns once one trivial activity has run, the floor of any answer that is
+  on record before it returns;
 - append: the event store's append of a participant's batch (events and projections),
   one writer and eight, against a plain INSERT and a COPY of the same rows;
 - cohort start: participants enrolled a second against trivial one-activity workflows;
@@ -44,6 +46,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from bench import update_profile
 from bench.inbox import scratch_database
 from bench.trivial import Idle, OneActivity, nothing
 from contracts.event_log import EventMetadata, NewEvent
@@ -149,18 +152,24 @@ async def _row_gone(pool: asyncpg.Pool, participant_id: str, started: float) -> 
             await asyncio.sleep(0.0005)
 
 
-async def decisions(client: Client, pool: asyncpg.Pool, queue: str, count: int) -> list[Figure]:
+async def decisions(
+    client: Client, pool: asyncpg.Pool, queue: str, count: int
+) -> tuple[list[Figure], dict[str, float]]:
+    """The figures, and where a decision's time went on the server (`update_profile`)."""
     definition = cohort(count + 4)
     handles = await start_participants(client, queue, definition)
     await _until(lambda: _open_count(pool, definition.cohort_id), len(handles))
     idle = await client.start_workflow(
         Idle.run, id=f"idle-{uuid.uuid4()}", task_queue=f"{queue}-floor"
     )
-    updates, gone, floor = [], [], []
+    updates, gone, floor, on_record = [], [], [], []
     for number, handle in enumerate(handles):
         started = time.perf_counter()
         await idle.execute_update(Idle.echo, "approve")
         floor_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        await idle.execute_update(Idle.echo_after_activity, "approve")
+        on_record_seconds = time.perf_counter() - started
         participant_id = handle.id.removeprefix("participant-")
         started = time.perf_counter()
         watching = asyncio.create_task(_row_gone(pool, participant_id, started))
@@ -174,6 +183,7 @@ async def decisions(client: Client, pool: asyncpg.Pool, queue: str, count: int) 
             updates.append(update_seconds)
             gone.append(row_seconds)
             floor.append(floor_seconds)
+            on_record.append(on_record_seconds)
     await idle.signal(Idle.finish)
     figures = []
     for quantile, label in ((0.5, "p50"), (0.99, "p99")):
@@ -187,13 +197,21 @@ async def decisions(client: Client, pool: asyncpg.Pool, queue: str, count: int) 
         )
         figures.append(
             Figure(
+                f"decide Update returns, {label}, vs one awaiting an activity",
+                "ms",
+                _ms(updates, quantile),
+                _ms(on_record, quantile),
+            )
+        )
+        figures.append(
+            Figure(
                 f"decided task's inbox row gone, {label}",
                 "ms",
                 _ms(gone, quantile),
                 _ms(floor, quantile),
             )
         )
-    return figures
+    return figures, await update_profile.profile(handles[4:])
 
 
 async def _open_count(pool: asyncpg.Pool, cohort_id: str) -> int:
@@ -451,13 +469,19 @@ def history_lengths(version: str = "2026.2") -> dict[str, int]:
 # --- the run -----------------------------------------------------------------------------
 
 
-def _print(figures: list[Figure], histories: dict[str, int]) -> None:
+def _print(
+    figures: list[Figure], decide_steps: dict[str, float], histories: dict[str, int]
+) -> None:
     print(f"{'path':<58} {'unit':>14} {'path':>10} {'floor':>10} {'ratio':>6}")
     for figure in figures:
         print(
             f"{figure.name:<58} {figure.unit:>14} {figure.path:>10.1f} {figure.floor:>10.1f} "
             f"{figure.ratio:>6.2f}"
         )
+    if decide_steps:
+        print("a decision on the server, median ms of each step (event times):")
+        for step, milliseconds in decide_steps.items():
+            print(f"  {step:<72} {milliseconds:>6.1f}")
     print("events in each run of a two-year participant (recorded histories):")
     for run, length in histories.items():
         print(f"  {run:<56} {length:>6}")
@@ -483,6 +507,7 @@ async def run(arguments: argparse.Namespace) -> int:
         address = env.client.service_client.config.target_host
         queue = f"floors-{uuid.uuid4().hex[:8]}"
         figures: list[Figure] = []
+        decide_steps: dict[str, float] = {}
         wanted = set(arguments.only or PARTS)
         try:
             if "append" in wanted:
@@ -496,7 +521,10 @@ async def run(arguments: argparse.Namespace) -> int:
             # One worker process: the floors are polled beside the engine's workflows.
             async with build_worker(env.client, pool, queue), trivial:
                 if wanted & {"decision", "inbox"}:
-                    figures += await decisions(env.client, pool, queue, arguments.decisions)
+                    decided, decide_steps = await decisions(
+                        env.client, pool, queue, arguments.decisions
+                    )
+                    figures += decided
                 if "cohort" in wanted:
                     figures.append(await cohort_start(env.client, pool, queue, 30))
             if "inbox" in wanted:
@@ -511,12 +539,13 @@ async def run(arguments: argparse.Namespace) -> int:
             await pool.close()
             folder.cleanup()
     histories = history_lengths()
-    _print(figures, histories)
+    _print(figures, decide_steps, histories)
     Path(arguments.out).write_text(  # noqa: ASYNC240 - the run is over
         json.dumps(
             {
                 "taken_at": datetime.now(UTC).isoformat(),
                 "figures": [asdict(f) | {"ratio": round(f.ratio, 3)} for f in figures],
+                "decide_steps_ms": decide_steps,
                 "history_lengths": histories,
             },
             indent=2,
