@@ -118,6 +118,10 @@ async def test_the_metrics_say_what_the_scenario_did(
     )
     async with httpx.AsyncClient(timeout=10) as http:
         before = await scrape(http, f"{worker_url}/metrics")
+
+        def grown(samples: Samples, name: str, **labels: str) -> float:
+            return value(samples, name, **labels) - value(before, name, **labels)
+
         handles: list[WorkflowHandle] = [
             await client.start_workflow(
                 ParticipantWorkflow.run,
@@ -156,11 +160,13 @@ async def test_the_metrics_say_what_the_scenario_did(
             with pytest.raises(ApplicationError, match="cannot append after version 0"):
                 await ActivityEnvironment().run(append, taken)
 
+            # Counters are the process's, and earlier tests in it may have moved them:
+            # wait for this scenario's own growth.
             after = await eventually(
                 lambda: scrape(http, f"{worker_url}/metrics"),
                 lambda s: (
-                    value(s, "scls_escalations_total", task_kind="pre_start_checks") >= 1
-                    and value(s, "scls_mail_total", kind="intervention_opened", outcome="sent") >= 1
+                    grown(s, "scls_escalations_total", task_kind="pre_start_checks") >= 1
+                    and grown(s, "scls_mail_total", kind="intervention_opened", outcome="sent") >= 1
                 ),
             )
             sdk = (
@@ -173,7 +179,7 @@ async def test_the_metrics_say_what_the_scenario_did(
                 await handle.terminate("test over")
 
     def grew(name: str, **labels: str) -> float:
-        return value(after, name, **labels) - value(before, name, **labels)
+        return grown(after, name, **labels)
 
     # Tasks are counted at scrape time from the inbox: four pre-start checks open, the
     # one made late and the fast participants' overdue (the concern's review is open too).
