@@ -21,6 +21,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -137,6 +138,9 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
         search_attributes=SEARCH_ATTRIBUTES,
         port=free_port(),
         ui=False,
+        # The SDK's default of 5 s was once too short while three test workers started
+        # their servers and Postgres at the same moment on two cores.
+        dev_server_startup_timeout=timedelta(seconds=60),
     )
     try:
         yield env
