@@ -6,7 +6,7 @@ beside its floor in the same run (the machine is shared: only the ratios mean mu
 - decision: the `decide` Update's return, and the task's inbox row gone, against a
   trivial Update on a trivial workflow (p50 and p99); the return also against a trivial
   Update that returns once one trivial activity has run, the floor of any answer that is
-  on record before it returns;
+  on record before it returns, with the server's steps of each side by side;
 - append: the event store's append of a participant's batch (events and projections),
   one writer and eight, against a plain INSERT and a COPY of the same rows;
 - cohort start: participants enrolled a second against trivial one-activity workflows;
@@ -154,37 +154,47 @@ async def _row_gone(pool: asyncpg.Pool, participant_id: str, started: float) -> 
 
 async def decisions(
     client: Client, pool: asyncpg.Pool, queue: str, count: int
-) -> tuple[list[Figure], dict[str, float]]:
-    """The figures, and where a decision's time went on the server (`update_profile`)."""
-    definition = cohort(count + 4)
+) -> tuple[list[Figure], dict[str, dict[str, float]]]:
+    """The figures, and where the time of a decision and of its floor went on the server
+    (`update_profile`).
+
+    A decision's return is timed on one participant and its inbox row's going on another:
+    the watch polls Postgres every half millisecond from this process, where the worker
+    runs too, and would slow the Update it timed."""
+    definition = cohort(2 * count + 4)
     handles = await start_participants(client, queue, definition)
     await _until(lambda: _open_count(pool, definition.cohort_id), len(handles))
-    idle = await client.start_workflow(
-        Idle.run, id=f"idle-{uuid.uuid4()}", task_queue=f"{queue}-floor"
-    )
+    idle, on_record_idle = [
+        await client.start_workflow(
+            Idle.run, id=f"idle-{uuid.uuid4()}", task_queue=f"{queue}-floor"
+        )
+        for _ in range(2)
+    ]
+    decision = TaskDecision(task_id=FIRST_TASK, decided_by="ops-1", outcome=Outcome.APPROVE)
     updates, gone, floor, on_record = [], [], [], []
-    for number, handle in enumerate(handles):
+    for number, (timed, watched) in enumerate(zip(handles[0::2], handles[1::2], strict=True)):
         started = time.perf_counter()
         await idle.execute_update(Idle.echo, "approve")
         floor_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        await idle.execute_update(Idle.echo_after_activity, "approve")
+        await on_record_idle.execute_update(Idle.echo_after_activity, "approve")
         on_record_seconds = time.perf_counter() - started
-        participant_id = handle.id.removeprefix("participant-")
         started = time.perf_counter()
-        watching = asyncio.create_task(_row_gone(pool, participant_id, started))
-        await handle.execute_update(
-            ParticipantWorkflow.decide,
-            TaskDecision(task_id=FIRST_TASK, decided_by="ops-1", outcome=Outcome.APPROVE),
-        )
+        await timed.execute_update(ParticipantWorkflow.decide, decision)
         update_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        watching = asyncio.create_task(
+            _row_gone(pool, watched.id.removeprefix("participant-"), started)
+        )
+        await watched.execute_update(ParticipantWorkflow.decide, decision)
         row_seconds = await watching
-        if number >= 4:  # the first few warm the caches
+        if number >= 2:  # the first few warm the caches
             updates.append(update_seconds)
             gone.append(row_seconds)
             floor.append(floor_seconds)
             on_record.append(on_record_seconds)
-    await idle.signal(Idle.finish)
+    for workflow in (idle, on_record_idle):
+        await workflow.signal(Idle.finish)
     figures = []
     for quantile, label in ((0.5, "p50"), (0.99, "p99")):
         figures.append(
@@ -211,7 +221,11 @@ async def decisions(
                 _ms(floor, quantile),
             )
         )
-    return figures, await update_profile.profile(handles[4:])
+    steps = {
+        "decide": await update_profile.profile(handles[4::2]),
+        "floor": await update_profile.profile([on_record_idle]),
+    }
+    return figures, steps
 
 
 async def _open_count(pool: asyncpg.Pool, cohort_id: str) -> int:
@@ -470,7 +484,7 @@ def history_lengths(version: str = "2026.2") -> dict[str, int]:
 
 
 def _print(
-    figures: list[Figure], decide_steps: dict[str, float], histories: dict[str, int]
+    figures: list[Figure], steps: dict[str, dict[str, float]], histories: dict[str, int]
 ) -> None:
     print(f"{'path':<58} {'unit':>14} {'path':>10} {'floor':>10} {'ratio':>6}")
     for figure in figures:
@@ -478,10 +492,19 @@ def _print(
             f"{figure.name:<58} {figure.unit:>14} {figure.path:>10.1f} {figure.floor:>10.1f} "
             f"{figure.ratio:>6.2f}"
         )
-    if decide_steps:
-        print("a decision on the server, median ms of each step (event times):")
-        for step, milliseconds in decide_steps.items():
-            print(f"  {step:<72} {milliseconds:>6.1f}")
+    if steps:
+        decide, floor = steps["decide"], steps["floor"]
+        print(
+            "a decision on the server beside an Update awaiting one activity, "
+            "median ms of each step (event times):"
+        )
+        print(f"  {'step':<66} {'decide':>6} {'floor':>6}")
+        for step in [*decide, *(step for step in floor if step not in decide)]:
+            mine, theirs = decide.get(step), floor.get(step)
+            print(
+                f"  {step:<66} {'-' if mine is None else f'{mine:.1f}':>6} "
+                f"{'-' if theirs is None else f'{theirs:.1f}':>6}"
+            )
     print("events in each run of a two-year participant (recorded histories):")
     for run, length in histories.items():
         print(f"  {run:<56} {length:>6}")
@@ -507,7 +530,7 @@ async def run(arguments: argparse.Namespace) -> int:
         address = env.client.service_client.config.target_host
         queue = f"floors-{uuid.uuid4().hex[:8]}"
         figures: list[Figure] = []
-        decide_steps: dict[str, float] = {}
+        decide_steps: dict[str, dict[str, float]] = {}
         wanted = set(arguments.only or PARTS)
         try:
             if "append" in wanted:

@@ -27,7 +27,7 @@ def test_the_steps_run_from_the_accepting_task_to_the_completion() -> None:
         _event("WORKFLOW_EXECUTION_UPDATE_COMPLETED", 131),
     ]
 
-    steps = update_steps(history)
+    [steps] = update_steps(history)
 
     name, seconds = steps[0]
     assert name == "workflow_task_scheduled -> workflow_task_started"
@@ -36,6 +36,30 @@ def test_the_steps_run_from_the_accepting_task_to_the_completion() -> None:
         "activity_task_completed -> workflow_execution_update_completed"
     )
     assert round(sum(seconds for _, seconds in steps), 6) == 0.031
+
+
+def test_each_update_of_a_history_has_its_own_steps() -> None:
+    history = [
+        _event("WORKFLOW_EXECUTION_STARTED", 0),
+        _event("WORKFLOW_TASK_SCHEDULED", 100),
+        _event("WORKFLOW_TASK_STARTED", 102),
+        _event("WORKFLOW_TASK_COMPLETED", 105),
+        _event("WORKFLOW_EXECUTION_UPDATE_ACCEPTED", 105),
+        _event("WORKFLOW_EXECUTION_UPDATE_COMPLETED", 105),
+        _event("WORKFLOW_TASK_SCHEDULED", 200),
+        _event("WORKFLOW_TASK_STARTED", 207),
+        _event("WORKFLOW_TASK_COMPLETED", 215),
+        _event("WORKFLOW_EXECUTION_UPDATE_ACCEPTED", 215),
+        _event("WORKFLOW_EXECUTION_UPDATE_COMPLETED", 215),
+    ]
+
+    first, second = update_steps(history)
+
+    assert round(sum(seconds for _, seconds in first), 6) == 0.005
+    assert round(sum(seconds for _, seconds in second), 6) == 0.015
+    name, seconds = second[0]
+    assert name == "workflow_task_scheduled -> workflow_task_started"
+    assert round(seconds, 6) == 0.007
 
 
 def test_a_history_without_a_completed_update_has_no_steps() -> None:
