@@ -215,6 +215,44 @@ class Record:
     progress: dict[str, tuple[str, str, str]]
 
 
+def _first_difference(
+    name: str, found: list[tuple[int, str, Any]], expected: list[tuple[int, str, Any]]
+) -> str:
+    """Where stream `name` first parts from the undisturbed run's, both sides shown."""
+    at = next(
+        (n for n, pair in enumerate(zip(found, expected, strict=False)) if pair[0] != pair[1]),
+        min(len(found), len(expected)),
+    )
+    return (
+        f"{name}: {len(found)} entries against {len(expected)}; from entry {at} on,\n"
+        f"  this run:   {found[at : at + 3]}\n  undisturbed: {expected[at : at + 3]}"
+    )
+
+
+def differences(found: Record, expected: Record) -> str:
+    """Every stream or summary that differs from the undisturbed run's, and where: the
+    whole records are too long for pytest to show past their first few lines."""
+    lines = []
+    for kind, ours, theirs in (
+        ("participant", found.participants, expected.participants),
+        ("case", found.cases, expected.cases),
+    ):
+        for name in sorted(ours.keys() | theirs.keys()):
+            if ours.get(name) != theirs.get(name):
+                lines.append(
+                    _first_difference(f"{kind} {name}", ours.get(name, []), theirs.get(name, []))
+                )
+    if found.cohort != expected.cohort:
+        lines.append(_first_difference("cohort", found.cohort, expected.cohort))
+    for name in sorted(found.progress.keys() | expected.progress.keys()):
+        if found.progress.get(name) != expected.progress.get(name):
+            lines.append(
+                f"cohort's view of {name}: {found.progress.get(name)} against "
+                f"{expected.progress.get(name)}"
+            )
+    return "\n".join(lines)
+
+
 def _entries(events: list[StoredEvent], start: datetime) -> list[tuple[int, str, Any]]:
     return [(e.version, e.type, _normalised(e.data, start)) for e in events]
 

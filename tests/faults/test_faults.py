@@ -22,7 +22,7 @@ import pytest
 from scls.stack.ports import free_port
 from scls.stack.postgres_embedded import EmbeddedPostgres
 from tests.conftest import with_database
-from tests.faults.scenario import Faults, Record, Stack, run_scenario
+from tests.faults.scenario import Faults, Record, Stack, differences, run_scenario
 
 WORKER_KILLS = 8
 POSTGRES_RESTARTS = 3
@@ -152,7 +152,7 @@ async def test_a_worker_killed_again_and_again_loses_and_doubles_nothing(
 
     record = await run(postgres, tmp_path, at_random_instants(WORKER_KILLS, kill))
     assert kills == list(range(1, WORKER_KILLS + 1))
-    assert record == undisturbed
+    assert record == undisturbed, differences(record, undisturbed)
 
 
 async def test_postgres_restarted_during_appends_loses_and_doubles_nothing(
@@ -165,7 +165,7 @@ async def test_postgres_restarted_during_appends_loses_and_doubles_nothing(
     failed = failed_appends(tmp_path)
     print(f"append attempts failed and retried: {failed}")
     assert failed >= POSTGRES_RESTARTS
-    assert record == undisturbed
+    assert record == undisturbed, differences(record, undisturbed)
 
 
 async def test_temporal_restarted_on_its_sqlite_file_loses_and_doubles_nothing(
@@ -174,4 +174,4 @@ async def test_temporal_restarted_on_its_sqlite_file_loses_and_doubles_nothing(
     record = await run(
         postgres, tmp_path, at_random_instants(TEMPORAL_RESTARTS, stop_and_start_temporal)
     )
-    assert record == undisturbed
+    assert record == undisturbed, differences(record, undisturbed)
