@@ -221,9 +221,12 @@ async def decisions(
                 _ms(floor, quantile),
             )
         )
+    decide_steps = await update_profile.step_times(handles[4::2])
+    floor_steps = await update_profile.step_times([on_record_idle])
     steps = {
-        "decide": await update_profile.profile(handles[4::2]),
-        "floor": await update_profile.profile([on_record_idle]),
+        f"{side} {label}": {step: _ms(times, quantile) for step, times in timings.items()}
+        for quantile, label in ((0.5, "p50"), (0.99, "p99"))
+        for side, timings in (("decide", decide_steps), ("floor", floor_steps))
     }
     return figures, steps
 
@@ -493,17 +496,17 @@ def _print(
             f"{figure.ratio:>6.2f}"
         )
     if steps:
-        decide, floor = steps["decide"], steps["floor"]
         print(
             "a decision on the server beside an Update awaiting one activity, "
-            "median ms of each step (event times):"
+            "ms of each step (event times):"
         )
-        print(f"  {'step':<66} {'decide':>6} {'floor':>6}")
-        for step in [*decide, *(step for step in floor if step not in decide)]:
-            mine, theirs = decide.get(step), floor.get(step)
+        print(f"  {'step':<62}" + "".join(f"{column:>11}" for column in steps))
+        names = dict.fromkeys(name for column in steps.values() for name in column)
+        for step in sorted(names, key=lambda name: name == "total"):  # the total last
+            cells = (column.get(step) for column in steps.values())
             print(
-                f"  {step:<66} {'-' if mine is None else f'{mine:.1f}':>6} "
-                f"{'-' if theirs is None else f'{theirs:.1f}':>6}"
+                f"  {step:<62}"
+                + "".join(f"{'-' if cell is None else f'{cell:.1f}':>11}" for cell in cells)
             )
     print("events in each run of a two-year participant (recorded histories):")
     for run, length in histories.items():

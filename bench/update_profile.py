@@ -7,13 +7,12 @@ awaits an activity) counts as their sum. The medians over many Updates show whic
 trips an answer waits for (the decide Update: the workflow task that accepts it, the
 append's activity task handed out, run and reported, and the workflow task that
 completes it), and the same steps of the floor's Update show what bare Temporal takes
-for each.
+for each; their slowest show where a slow answer's time went.
 """
 
 from __future__ import annotations
 
 import itertools
-import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -60,9 +59,9 @@ def update_steps(events: Sequence[HistoryEvent]) -> list[list[tuple[str, float]]
     return updates
 
 
-async def profile(handles: Sequence[WorkflowHandle[Any, Any]]) -> dict[str, float]:
-    """Median milliseconds of each step, over every Update of the workflows, in the order
-    the steps first occur; `total` is the first event to the completion."""
+async def step_times(handles: Sequence[WorkflowHandle[Any, Any]]) -> dict[str, list[float]]:
+    """Seconds of each step, one value per Update of the workflows that took the step, in
+    the order the steps first occur; `total` is each Update's first event to its end."""
     steps: dict[str, list[float]] = defaultdict(list)
     totals: list[float] = []
     for handle in handles:
@@ -74,7 +73,6 @@ async def profile(handles: Sequence[WorkflowHandle[Any, Any]]) -> dict[str, floa
             for step, seconds in summed.items():
                 steps[step].append(seconds)
             totals.append(sum(seconds for _, seconds in timed))
-    medians = {step: statistics.median(values) * 1000 for step, values in steps.items()}
     if totals:
-        medians["total"] = statistics.median(totals) * 1000
-    return medians
+        steps["total"] = totals
+    return dict(steps)
